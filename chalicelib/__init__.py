@@ -1,0 +1,1 @@
+"""Work-order tracking for service businesses: the capability modules behind app.py."""

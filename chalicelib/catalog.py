@@ -1,0 +1,46 @@
+"""Business setup: the business's settings and its price list.
+
+Line items added from the price list take their description and price from here, never from
+the client.
+"""
+from chalicelib.errors import NotFound
+from chalicelib.models import CatalogModel
+
+SETTINGS_KIND, SETTINGS_ID = "settings", "business"
+PRICE_ITEM = "price_item"
+
+DEFAULT_SETTINGS = {
+    "name": "Service business",
+    "timezone": "UTC",
+    "currency": "USD",
+    "allow_free_text_items": True,
+}
+
+
+def business() -> dict:
+    try:
+        return {**DEFAULT_SETTINGS, **CatalogModel.get(SETTINGS_KIND, SETTINGS_ID).data}
+    except CatalogModel.DoesNotExist:
+        return dict(DEFAULT_SETTINGS)
+
+
+def save_business(data: dict) -> None:
+    CatalogModel(SETTINGS_KIND, SETTINGS_ID, data=data).save()
+
+
+def price_item(item_id: str) -> dict:
+    try:
+        item = CatalogModel.get(PRICE_ITEM, item_id)
+    except CatalogModel.DoesNotExist:
+        raise NotFound(f"No price list item '{item_id}'.")
+    if not item.data.get("active", True):
+        raise NotFound(f"Price list item '{item_id}' is no longer offered.")
+    return {"id": item.item_id, **item.data}
+
+
+def price_list() -> list[dict]:
+    return [{"id": i.item_id, **i.data} for i in CatalogModel.query(PRICE_ITEM) if i.data.get("active", True)]
+
+
+def save_price_item(item_id: str, name: str, unit_price_cents: int, unit: str = "each") -> None:
+    CatalogModel(PRICE_ITEM, item_id, data={"name": name, "unit_price_cents": unit_price_cents, "unit": unit, "active": True}).save()

@@ -1,0 +1,40 @@
+"""Structured logs and metrics (Powertools Logger and Metrics), created on first use.
+
+The HTTP middleware in app.py adds the request id and, where the path names one, the order id
+to every log line; metrics are flushed as CloudWatch EMF at the end of each invocation.
+"""
+import functools
+
+NAMESPACE = "WorkOrders"
+
+
+@functools.cache
+def logger():
+    from aws_lambda_powertools import Logger
+
+    return Logger(service="workorders")
+
+
+@functools.cache
+def metrics():
+    from aws_lambda_powertools import Metrics
+
+    _created.add("metrics")
+    return Metrics(namespace=NAMESPACE, service="workorders")
+
+
+def count(name: str, value: int = 1) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def flush() -> None:
+    """Publish the invocation's metrics, if it recorded any."""
+    if "metrics" in _created:
+        m = metrics()
+        if m.metric_set:
+            m.flush_metrics()
+
+
+_created: set = set()

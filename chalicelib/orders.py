@@ -1,0 +1,380 @@
+"""Work orders: intake, reading, listing, moving through the process map, notes and line items.
+
+Every write is conditional on the order's version (optimistic locking): of two people editing
+one order, one wins and the other gets 409 with nothing overwritten. History is append-only.
+"""
+import base64
+import binascii
+import json
+import secrets
+from datetime import datetime
+
+from pynamodb.exceptions import PutError
+
+from chalicelib import catalog, observability, settings, staff, workflow
+from chalicelib.auth import Principal
+from chalicelib.errors import (
+    BadRequest,
+    ConditionsUnmet,
+    Conflict,
+    Forbidden,
+    MoveNotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+from chalicelib.models import Address, Customer, LineItem, Move, Note, OrderModel
+from chalicelib.validation import Fields, query_datetime
+
+# Notes and line items do not need the caller's version: on a concurrent write they are
+# re-applied to the fresh order, a few times at most.
+_APPEND_ATTEMPTS = 5
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_id(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(10))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def load(order_id: str) -> OrderModel:
+    try:
+        return OrderModel.get(order_id, consistent_read=True)
+    except OrderModel.DoesNotExist:
+        raise NotFound(f"No work order '{order_id}'.")
+
+
+def load_for(principal: Principal, order_id: str) -> OrderModel:
+    """The order, if this person may see it. A technician sees only their own orders; for any
+    other the answer is the same 404 as for an order that does not exist."""
+    order = load(order_id)
+    if principal.is_technician and order.technician_id != principal.user_id:
+        raise NotFound(f"No work order '{order_id}'.")
+    return order
+
+
+def view(order: OrderModel, technician=None) -> dict:
+    tech = technician if technician is not None else staff.find(order.technician_id)
+    items = [
+        {
+            "id": li.item_id,
+            "description": li.description,
+            "quantity": int(li.quantity),
+            "unit_price_cents": int(li.unit_price_cents),
+            "total_cents": int(li.quantity) * int(li.unit_price_cents),
+            "price_item_id": li.price_item_id,
+            "added_by": li.added_by,
+            "added_at": _iso(li.added_at),
+        }
+        for li in order.line_items
+    ]
+    return {
+        "order_id": order.order_id,
+        "step": order.step,
+        "step_entered_at": _iso(order.step_entered_at),
+        "version": int(order.version),
+        "workflow_version": int(order.workflow_version),
+        "source": order.source,
+        "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
+        "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
+        "service_id": order.service_id,
+        "service_name": order.service_name,
+        "description": order.description,
+        "appointment": (
+            {"start": _iso(order.appointment_start), "end": _iso(order.appointment_end)}
+            if order.appointment_start
+            else None
+        ),
+        "technician": (
+            {"id": tech.user_id, "name": tech.name, "email": tech.email, "phone": tech.phone}
+            if tech is not None
+            else ({"id": order.technician_id} if order.technician_id else None)
+        ),
+        "line_items": items,
+        "total_cents": sum(i["total_cents"] for i in items),
+        "notes": [{"id": n.note_id, "text": n.text, "author": n.author, "at": _iso(n.at)} for n in order.notes],
+        "history": [
+            {"from": m.from_step, "to": m.to_step, "by": m.by, "at": _iso(m.at), "note": m.note}
+            for m in order.history
+        ],
+        "created_at": _iso(order.created_at),
+        "updated_at": _iso(order.updated_at),
+        "created_by": order.created_by,
+    }
+
+
+def _encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(key, dict) or "order_id" not in key:
+            raise ValueError
+        return key
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("The cursor is not one this API returned.", {"field": "cursor"}, code="invalid_cursor")
+
+
+def list_orders(params: dict) -> dict:
+    """GET /orders. One Query on the index that fits the filters:
+
+    - technician -> `by-technician` (technician_id, appointment_start between from/to)
+    - step -> `by-step` (step, step_entered_at), appointment range as a filter
+    - from/to only -> `by-appointment` (list_pk, appointment_start between from/to)
+    - nothing -> `by-created` (list_pk, created_at), newest first
+    """
+    step = params.get("step") or None
+    technician = params.get("technician") or None
+    start, end = query_datetime(params, "from"), query_datetime(params, "to")
+    if start and end and end < start:
+        raise ValidationFailed("`to` is before `from`.", [{"field": "to", "message": "must not be before `from`"}])
+    try:
+        limit = int(params.get("limit") or settings.ORDERS_PAGE_CAP)
+    except ValueError:
+        raise ValidationFailed("`limit` is not a number.", [{"field": "limit", "message": "must be a whole number"}])
+    limit = max(1, min(limit, settings.ORDERS_PAGE_CAP))
+    cursor = _decode_cursor(params.get("cursor"))
+
+    def time_range(attr):
+        if start and end:
+            return attr.between(start, end)
+        if start:
+            return attr >= start
+        if end:
+            return attr <= end
+        return None
+
+    common = {"limit": limit, "last_evaluated_key": cursor}
+    if technician:
+        condition = step and (OrderModel.step == step)
+        results = OrderModel.by_technician.query(
+            technician, range_key_condition=time_range(OrderModel.appointment_start), filter_condition=condition, **common
+        )
+    elif step:
+        results = OrderModel.by_step.query(
+            step, filter_condition=time_range(OrderModel.appointment_start), scan_index_forward=False, **common
+        )
+    elif start or end:
+        results = OrderModel.by_appointment.query(
+            OrderModel.list_pk.default, range_key_condition=time_range(OrderModel.appointment_start), **common
+        )
+    else:
+        results = OrderModel.by_created.query(OrderModel.list_pk.default, scan_index_forward=False, **common)
+    orders = list(results)
+    technicians = {s.user_id: s for s in staff.StaffModel.batch_get({o.technician_id for o in orders if o.technician_id})}
+    return {
+        "orders": [view(o, technicians.get(o.technician_id, False) or None) for o in orders],
+        "next_cursor": _encode_cursor(results.last_evaluated_key),
+    }
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def _save(order: OrderModel, conflict_message: str) -> None:
+    try:
+        order.save()
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict(conflict_message, {"order_id": order.order_id})
+        raise
+
+
+def _technician(user_id: str, field: str) -> staff.StaffModel:
+    member = staff.find(user_id)
+    if member is None or member.role != "technician" or not member.active:
+        raise ValidationFailed("The technician is not valid.", [{"field": field, "message": f"no active technician '{user_id}'"}])
+    return member
+
+
+def create(principal: Principal, body: dict, now: datetime) -> OrderModel:
+    """Phone intake: a new order at the start step of the current process map."""
+    fields = Fields(body)
+    customer = fields.object("customer")
+    name = customer.text("name", 120) if customer else None
+    email = customer.email("email", required=False) if customer else None
+    phone = customer.phone("phone", required=False) if customer else None
+    if customer and not (email or phone) and not any(e["field"].startswith("customer.") for e in fields.errors):
+        customer.error("email", "an email or a phone number is required")
+    address = fields.object("address")
+    street = address.text("street", 200) if address else None
+    city = address.text("city", 100) if address else None
+    postcode = address.text("postcode", 16) if address else None
+    service_id = fields.text("service_id", 64, required=False)
+    service_name = fields.text("service_name", 120, required=False)
+    description = fields.text("description", 2000, required=False, multiline=True)
+    note = fields.text("note", 2000, required=False, multiline=True)
+    technician_id = fields.text("technician_id", 64, required=False)
+    appointment = fields.object("appointment", required=False)
+    appt_start = appointment.datetime("start") if appointment else None
+    appt_end = appointment.datetime("end") if appointment else None
+    if appt_start and appt_end and appt_end <= appt_start:
+        appointment.error("end", "must be after the start")
+    fields.raise_if_errors()
+    if technician_id:
+        _technician(technician_id, "technician_id")
+
+    pm = workflow.current()
+    order = OrderModel(
+        new_id("WO-"),
+        workflow_id=workflow.WORKFLOW_ID,
+        workflow_version=pm.version,
+        step=pm.start_step,
+        step_entered_at=now,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.user_id,
+        source="phone",
+        customer=Customer(name=name, email=email, phone=phone),
+        address=Address(street=street, city=city, postcode=postcode),
+        service_id=service_id,
+        service_name=service_name,
+        description=description,
+        appointment_start=appt_start,
+        appointment_end=appt_end,
+        technician_id=technician_id,
+        line_items=[],
+        notes=[Note(note_id=new_id("N-"), text=note, author=principal.user_id, at=now)] if note else [],
+        history=[Move(from_step=None, to_step=pm.start_step, by=principal.user_id, at=now, note="Created by phone intake")],
+    )
+    order.save(condition=OrderModel.order_id.does_not_exist())
+    observability.count("OrderCreated")
+    return order
+
+
+def transition(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+    fields = Fields(body)
+    target = fields.text("to", 40)
+    note = fields.text("note", 1000, required=False, multiline=True)
+    expected = fields.integer("expected_version", minimum=1)
+    fields.raise_if_errors()
+    order = load_for(principal, order_id)
+    return move(principal, order, target, note, expected, now)
+
+
+def move(principal: Principal, order: OrderModel, target: str, note: str | None, expected: int | None, now: datetime) -> OrderModel:
+    """Move an order to `target` if the map allows it, this person may, and the exit conditions
+    of the current step hold. Entry automations run from the orders stream."""
+    if expected is not None and expected != order.version:
+        raise Conflict(
+            f"The order changed since you read it (version {order.version}, you sent {expected}).",
+            {"order_id": order.order_id, "current_version": int(order.version)},
+        )
+    pm = workflow.version(int(order.workflow_version))
+    current = pm.step(order.step)
+    if target not in current.next:
+        raise MoveNotAllowed(
+            f"An order in '{current.key}' cannot move to '{target}'.",
+            {"step": current.key, "allowed_next": list(current.next)},
+        )
+    destination = pm.step(target)
+    if principal.role not in destination.allowed_roles:
+        raise Forbidden(
+            f"The role '{principal.role}' may not move an order into '{target}'.",
+            {"allowed_roles": list(destination.allowed_roles)},
+        )
+    if not destination.interruption:
+        unmet = [
+            {"condition": name, "message": workflow.CONDITIONS[name][1]}
+            for name in current.exit_conditions
+            if not workflow.CONDITIONS[name][0](order)
+        ]
+        if unmet:
+            raise ConditionsUnmet(
+                f"The order cannot leave '{current.key}' yet: " + "; ".join(u["message"] for u in unmet) + ".",
+                {"step": current.key, "unmet_conditions": unmet},
+            )
+    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note)]
+    order.step = target
+    order.step_entered_at = now
+    order.updated_at = now
+    _save(order, "Someone else changed this order at the same moment; reload it and try again.")
+    observability.count("OrderMoved")
+    return order
+
+
+def _append(principal: Principal, order_id: str, expected: int | None, change) -> OrderModel:
+    for _ in range(_APPEND_ATTEMPTS):
+        order = load_for(principal, order_id)
+        if expected is not None and expected != order.version:
+            raise Conflict(
+                f"The order changed since you read it (version {order.version}, you sent {expected}).",
+                {"order_id": order_id, "current_version": int(order.version)},
+            )
+        change(order)
+        try:
+            order.save()
+            return order
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            if expected is not None:
+                raise Conflict("Someone else changed this order at the same moment; reload it and try again.")
+    raise Conflict("The order is being changed by others right now; try again.", {"order_id": order_id})
+
+
+def _closed(order: OrderModel) -> bool:
+    return workflow.version(int(order.workflow_version)).step(order.step).is_end
+
+
+def add_note(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+    fields = Fields(body)
+    text = fields.text("text", 2000, multiline=True)
+    expected = fields.integer("expected_version", minimum=1, required=False)
+    fields.raise_if_errors()
+    note = Note(note_id=new_id("N-"), text=text, author=principal.user_id, at=now)
+
+    def change(order):
+        order.notes = list(order.notes) + [note]
+        order.updated_at = now
+
+    return _append(principal, order_id, expected, change)
+
+
+def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+    """From the price list (`price_item_id`, `quantity`) or free text (`description`,
+    `quantity`, `unit_price_cents`) where the business allows it. Technicians cannot set prices."""
+    fields = Fields(body)
+    quantity = fields.integer("quantity", minimum=1, maximum=10000)
+    expected = fields.integer("expected_version", minimum=1, required=False)
+    price_item_id = fields.text("price_item_id", 64, required=False)
+    if price_item_id:
+        if "unit_price_cents" in body or "description" in body:
+            fields.error("price_item_id", "give either price_item_id or description with unit_price_cents, not both")
+        fields.raise_if_errors()
+        item = catalog.price_item(price_item_id)
+        description, unit_price = item["name"], int(item["unit_price_cents"])
+    else:
+        if principal.is_technician and "unit_price_cents" in body:
+            raise Forbidden("Technicians add items from the price list; prices are set by the office.")
+        description = fields.text("description", 200)
+        unit_price = fields.integer("unit_price_cents", minimum=0, maximum=100_000_000)
+        fields.raise_if_errors()
+        if not catalog.business().get("allow_free_text_items", True):
+            raise ValidationFailed("This business only allows items from the price list.", [{"field": "price_item_id", "message": "is required"}])
+    line = LineItem(
+        item_id=new_id("LI-"),
+        description=description,
+        quantity=quantity,
+        unit_price_cents=unit_price,
+        price_item_id=price_item_id,
+        added_by=principal.user_id,
+        added_at=now,
+    )
+
+    def change(order):
+        if _closed(order):
+            raise MoveNotAllowed(f"The order is '{order.step}'; its items can no longer change.", {"step": order.step})
+        order.line_items = list(order.line_items) + [line]
+        order.updated_at = now
+
+    return _append(principal, order_id, expected, change)

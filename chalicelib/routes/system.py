@@ -1,0 +1,22 @@
+"""Health and staff sign-in."""
+from chalice import Blueprint
+
+from chalicelib import staff
+from chalicelib.http import body, json_response, public_route
+from chalicelib.validation import Fields
+
+bp = Blueprint(__name__)
+
+
+@public_route(bp, "/health")
+def health():
+    return json_response({"status": "ok"})
+
+
+@public_route(bp, "/auth/login", methods=("POST",))
+def login():
+    fields = Fields(body(bp))
+    email = fields.email("email")
+    password = fields.text("password", 256)
+    fields.raise_if_errors()
+    return json_response(staff.login(email, password))

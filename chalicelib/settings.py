@@ -1,0 +1,52 @@
+"""Configuration read from the environment.
+
+Table names are read at import (PynamoDB model metadata needs them); everything else is read
+when used, so the local system and the tests can create the Cognito pool after import.
+"""
+import os
+
+STAGE = os.environ.get("APP_STAGE", "dev")
+
+
+def _name(var: str, suffix: str) -> str:
+    return os.environ.get(var, f"workorders-{STAGE}-{suffix}")
+
+
+ORDERS_TABLE = _name("ORDERS_TABLE", "orders")
+WORKFLOW_TABLE = _name("WORKFLOW_TABLE", "workflow")
+STAFF_TABLE = _name("STAFF_TABLE", "staff")
+CATALOG_TABLE = _name("CATALOG_TABLE", "catalog")
+IDEMPOTENCY_TABLE = _name("IDEMPOTENCY_TABLE", "idempotency")
+
+# Request bodies larger than this are refused with 413 before they are parsed.
+MAX_BODY_BYTES = 64 * 1024
+# Largest page GET /orders returns, whatever `limit` asks for.
+ORDERS_PAGE_CAP = 100
+
+
+def env(var: str, default: str | None = None) -> str:
+    value = os.environ.get(var, default)
+    if value is None:
+        raise RuntimeError(f"environment variable {var} is not set")
+    return value
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or env("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def user_pool_id() -> str:
+    return env("COGNITO_USER_POOL_ID")
+
+
+def user_pool_client_id() -> str:
+    return env("COGNITO_CLIENT_ID")
+
+
+def sender_email() -> str:
+    return env("SENDER_EMAIL", "office@example.com")
+
+
+def public_base_url() -> str:
+    """Where links in emails point (the office app and the booking pages)."""
+    return env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,0 +1,1 @@
+"""Infrastructure: resource definitions, the local embedded AWS and the demo business."""

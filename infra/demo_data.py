@@ -1,0 +1,128 @@
+"""The demo business: a window-installation company with its process map, price list, staff
+and a few work orders, loaded through the same capability modules the API uses."""
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib import catalog, orders, staff, workflow
+from chalicelib.auth import Principal
+
+PASSWORD = "Demo-Password-1"
+TIMEZONE = "Europe/London"
+
+BUSINESS = {
+    "name": "Clearview Windows Ltd",
+    "timezone": TIMEZONE,
+    "currency": "GBP",
+    "allow_free_text_items": True,
+    "address": "12 Glazier Row, Bristol BS1 4DJ",
+    "email": "office@example.com",
+    "phone": "+44 117 496 0000",
+}
+
+STAFF = [
+    ("admin-1", "admin@example.com", "Alex Morgan", "admin"),
+    ("dispatcher-1", "dispatcher@example.com", "Dana Whitfield", "dispatcher"),
+    ("tech-1", "tech1@example.com", "Sam Fischer", "technician"),
+    ("tech-2", "tech2@example.com", "Priya Patel", "technician"),
+    ("tech-3", "tech3@example.com", "Luis Moreno", "technician"),
+]
+
+PRICE_LIST = [
+    ("window-casement", "Casement window, supply and fit", 42000, "each"),
+    ("window-sash", "Sash window, supply and fit", 89000, "each"),
+    ("glazing-unit", "Double-glazed unit replacement", 16500, "each"),
+    ("door-patio", "Patio door, supply and fit", 145000, "each"),
+    ("survey", "Measure and survey visit", 4500, "each"),
+    ("labour-hour", "Labour, per hour", 5500, "hour"),
+    ("sealant", "Sealant and finishing, per window", 1200, "each"),
+    ("disposal", "Removal and disposal of old frames", 3500, "each"),
+]
+
+OFFICE_ROLES = ["admin", "dispatcher"]
+FIELD_ROLES = ["admin", "dispatcher", "technician"]
+
+PROCESS_MAP = {
+    "name": "Window installation",
+    "start_step": "requested",
+    "steps": [
+        {"key": "requested", "label": "Requested", "owner": "dispatcher-1", "sla_minutes": 240,
+         "next": ["scheduled", "on_hold", "cancelled"], "exit_conditions": ["has_technician", "has_appointment"],
+         "automations": [], "allowed_roles": OFFICE_ROLES},
+        {"key": "scheduled", "label": "Scheduled", "owner": "dispatcher-1", "sla_minutes": 20160,
+         "next": ["en_route", "requested", "on_hold", "cancelled"], "exit_conditions": ["has_technician", "has_appointment"],
+         "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES},
+        {"key": "en_route", "label": "On the way", "owner": "dispatcher-1", "sla_minutes": 120,
+         "next": ["in_progress", "scheduled", "on_hold", "cancelled"], "exit_conditions": [],
+         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
+        {"key": "in_progress", "label": "In progress", "owner": "dispatcher-1", "sla_minutes": 480,
+         "next": ["completed", "on_hold", "cancelled"], "exit_conditions": ["has_line_items"],
+         "automations": [], "allowed_roles": FIELD_ROLES},
+        {"key": "completed", "label": "Completed", "owner": "admin-1", "sla_minutes": 60,
+         "next": ["invoiced"], "exit_conditions": ["has_line_items"],
+         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
+        {"key": "invoiced", "label": "Invoiced", "owner": "admin-1", "sla_minutes": 43200,
+         "next": ["paid"], "exit_conditions": [], "automations": [], "allowed_roles": ["admin", "system"]},
+        {"key": "paid", "label": "Paid", "owner": "admin-1", "sla_minutes": 10080,
+         "next": ["closed"], "exit_conditions": [], "automations": [], "allowed_roles": ["admin", "system"]},
+        {"key": "closed", "label": "Closed", "owner": None, "sla_minutes": None,
+         "next": [], "exit_conditions": [], "automations": [], "allowed_roles": ["admin", "dispatcher", "system"]},
+        {"key": "on_hold", "label": "On hold", "owner": "dispatcher-1", "sla_minutes": 4320,
+         "next": ["requested", "scheduled", "en_route", "in_progress", "cancelled"], "exit_conditions": [],
+         "automations": [], "allowed_roles": FIELD_ROLES, "interruption": True},
+        {"key": "cancelled", "label": "Cancelled", "owner": None, "sla_minutes": None,
+         "next": [], "exit_conditions": [], "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES,
+         "interruption": True},
+    ],
+}
+
+
+def load_staff_and_setup(now: datetime) -> None:
+    catalog.save_business(BUSINESS)
+    for item_id, name, cents, unit in PRICE_LIST:
+        catalog.save_price_item(item_id, name, cents, unit)
+    for user_id, email, name, role in STAFF:
+        staff.create(user_id, email, name, role, PASSWORD)
+    workflow.publish(PROCESS_MAP, "admin-1", now)
+
+
+def load_orders(now: datetime) -> list[str]:
+    """Today's demo job for tech1 (scheduled), one for tech2 tomorrow, one waiting in requested."""
+    dispatcher = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
+    tz = ZoneInfo(TIMEZONE)
+    today = now.astimezone(tz).date()
+
+    def at(day, hour):
+        return datetime.combine(day, time(hour), tz).isoformat()
+
+    jobs = [
+        ("tech-1", today, 10, "Margaret Holloway", "margaret.holloway@example.net", "+44 7700 900123",
+         "7 Orchard Lane", "Bristol", "BS6 5AB", "Replace two casement windows, front bedroom."),
+        ("tech-2", today + timedelta(days=1), 13, "Daniel Osei", "daniel.osei@example.net", "+44 7700 900456",
+         "41 Harbour View", "Bristol", "BS1 6XN", "Patio door survey and quote."),
+    ]
+    ids = []
+    for tech, day, hour, name, email, phone, street, city, postcode, description in jobs:
+        order = orders.create(dispatcher, {
+            "customer": {"name": name, "email": email, "phone": phone},
+            "address": {"street": street, "city": city, "postcode": postcode},
+            "service_name": "Window installation",
+            "description": description,
+            "technician_id": tech,
+            "appointment": {"start": at(day, hour), "end": at(day, hour + 2)},
+        }, now)
+        order = orders.move(dispatcher, order, "scheduled", "Booked by phone", order.version, now)
+        ids.append(order.order_id)
+    waiting = orders.create(dispatcher, {
+        "customer": {"name": "Helen Carter", "email": "helen.carter@example.net", "phone": "+44 7700 900789"},
+        "address": {"street": "3 Mill Road", "city": "Bath", "postcode": "BA1 2QT"},
+        "service_name": "Glazing repair",
+        "description": "Misted double-glazed unit in the kitchen; call to arrange a visit.",
+    }, now)
+    ids.append(waiting.order_id)
+    return ids
+
+
+def load(now: datetime) -> list[str]:
+    load_staff_and_setup(now)
+    return load_orders(now)
+

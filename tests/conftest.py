@@ -1,0 +1,208 @@
+"""One fixture builds the world: in-process moto with the tables, the Cognito pool and the demo
+business; tests state only what differs."""
+import gzip
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The environment must be complete before app (and the PynamoDB models) are imported.
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "APP_STAGE": "test",
+        "POWERTOOLS_METRICS_NAMESPACE": "WorkOrders",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "SENDER_EMAIL": "office@example.com",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+FIXED_NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)  # a Monday, 08:00 in London
+
+
+def _moto_jwks_file(tmp_dir: Path) -> str:
+    """moto signs every pool's tokens with one key pair; its public half, as a JWKS file."""
+    import moto.cognitoidp
+
+    source = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-public.json.gz"
+    target = tmp_dir / "jwks.json"
+    target.write_bytes(gzip.decompress(source.read_bytes()))
+    return target.as_uri()
+
+
+@pytest.fixture(scope="session")
+def jwks_url(tmp_path_factory):
+    return _moto_jwks_file(tmp_path_factory.mktemp("jwks"))
+
+
+def reset_caches():
+    from chalicelib import auth, automations, aws, notifications, workflow
+    from chalicelib.models import ALL_MODELS
+
+    aws.client.cache_clear()
+    automations._run_once.cache_clear()
+    notifications._environment.cache_clear()
+    workflow._versions.clear()
+    auth._key_set = auth._KeySet()
+    for model in ALL_MODELS:
+        model._connection = None
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A controllable clock: `clock.now` is what the app sees as now."""
+
+    class Clock:
+        now = FIXED_NOW
+
+        def advance(self, **delta):
+            from datetime import timedelta
+
+            self.now = self.now + timedelta(**delta)
+
+    c = Clock()
+    from chalicelib import clock as clock_module
+
+    monkeypatch.setattr(clock_module, "now", lambda: c.now)
+    return c
+
+
+@pytest.fixture
+def aws(jwks_url, monkeypatch):
+    monkeypatch.setenv("JWKS_URL", jwks_url)
+    with mock_aws():
+        reset_caches()
+        from infra import bootstrap
+
+        created = bootstrap.create_all()
+        for key, value in created.items():
+            monkeypatch.setenv(key, value)
+        yield created
+    reset_caches()
+
+
+@pytest.fixture
+def world(aws, clock):
+    """The demo business with its staff, price list and process map (no orders)."""
+    from infra import demo_data
+
+    demo_data.load_staff_and_setup(clock.now)
+    return aws
+
+
+@pytest.fixture
+def client(world):
+    from chalice.test import Client
+
+    import app
+
+    with Client(app.app) as c:
+        yield c
+
+
+class Api:
+    """The HTTP API as a signed-in person would use it."""
+
+    def __init__(self, client, token=None):
+        self.client, self.token = client, token
+
+    def headers(self, extra=None):
+        h = {"Content-Type": "application/json"}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        h.update(extra or {})
+        return h
+
+    def call(self, method, path, body=None, headers=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.client.http, method.lower())(path, headers=self.headers(headers), body=data)
+        return Response(response)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.call("PUT", path, body, **kw)
+
+
+class Response:
+    def __init__(self, raw):
+        self.status = raw.status_code
+        self.headers = raw.headers
+        self.text = raw.body.decode() if isinstance(raw.body, bytes) else raw.body
+        try:
+            self.json = json.loads(self.text) if self.text else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return f"<{self.status} {self.text[:300]}>"
+
+
+EMAILS = {
+    "admin": "admin@example.com",
+    "dispatcher": "dispatcher@example.com",
+    "tech1": "tech1@example.com",
+    "tech2": "tech2@example.com",
+    "tech3": "tech3@example.com",
+}
+
+
+def login(client, who: str) -> str:
+    from infra.demo_data import PASSWORD
+
+    r = Api(client).post("/auth/login", {"email": EMAILS[who], "password": PASSWORD})
+    assert r.status == 200, r
+    return r.json["id_token"]
+
+
+@pytest.fixture
+def as_(client):
+    """`as_("dispatcher")` -> an Api signed in as that demo user (tokens cached per test)."""
+    tokens = {}
+
+    def make(who=None):
+        if who is None:
+            return Api(client)
+        if who not in tokens:
+            tokens[who] = login(client, who)
+        return Api(client, tokens[who])
+
+    return make
+
+
+@pytest.fixture
+def new_order(as_):
+    """Create an order by phone intake; keyword arguments override the body."""
+
+    def make(who="dispatcher", **overrides):
+        body = {
+            "customer": {"name": "Ada Lovelace", "email": "ada@example.net", "phone": "+44 7700 900001"},
+            "address": {"street": "1 Analytical Way", "city": "Bristol", "postcode": "BS1 1AA"},
+            "service_name": "Window installation",
+            "technician_id": "tech-1",
+            "appointment": {"start": "2026-11-30T10:00:00+00:00", "end": "2026-11-30T12:00:00+00:00"},
+        }
+        body.update(overrides)
+        r = as_(who).post("/orders", body)
+        assert r.status == 201, r
+        return r.json
+
+    return make
