@@ -111,11 +111,14 @@ def verify_token(token: str) -> Principal:
         raise Unauthorized(f"The token is not valid: {exc}.")
     if claims.get("token_use") != "id":
         raise Unauthorized("An ID token is required.")
+    username = claims.get("cognito:username")
+    if not isinstance(username, str) or not username:
+        raise Unauthorized("The token names no user.")
     groups = _groups(claims)
     role = next((r for r in ROLES if r in groups), None)
     if role is None:
         raise Forbidden("This account has no staff role.")
-    return Principal(user_id=claims["cognito:username"], role=role, groups=groups)
+    return Principal(user_id=username, role=role, groups=groups)
 
 
 def authenticate(headers) -> Principal:

@@ -30,8 +30,14 @@ def json_body(raw: bytes | None, required: bool = True) -> dict:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}.", code="invalid_json")
+    except RecursionError:  # e.g. 60 000 nested `[`, well under the size limit
+        raise BadRequest("The body is nested too deeply.", code="invalid_json")
     if not isinstance(value, dict):
         raise BadRequest("The body must be a JSON object.", code="invalid_json")
+    try:  # JSON escapes can spell lone surrogates ("\ud800"), which no store or email can encode
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("The body holds text that is not valid Unicode.", code="invalid_json")
     return value
 
 

@@ -31,6 +31,12 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from infra import moto_atomic  # noqa: E402
+from tests import speedups  # noqa: E402
+
+speedups.install()
+moto_atomic.install()
+
 FIXED_NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)  # a Monday, 08:00 in London
 
 
@@ -81,8 +87,45 @@ def clock(monkeypatch):
     return c
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "shared_world: mark a whole module (never single tests) to share one world built once "
+        "for the module; its tests must not depend on what the others leave behind (each creates "
+        "its own orders; a test that publishes a process map states versions relative to the "
+        "current one). For large parametrized matrices.",
+    )
+
+
+def _shared(request) -> bool:
+    return request.node.get_closest_marker("shared_world") is not None
+
+
+@pytest.fixture(scope="module")
+def _module_world(jwks_url):
+    """One world for a whole module marked `shared_world`."""
+    from infra import bootstrap, demo_data
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("JWKS_URL", jwks_url)
+    try:
+        with mock_aws():
+            reset_caches()
+            created = bootstrap.create_all()
+            for key, value in created.items():
+                patch.setenv(key, value)
+            demo_data.load_staff_and_setup(FIXED_NOW)
+            yield created
+        reset_caches()
+    finally:
+        patch.undo()
+
+
 @pytest.fixture
-def aws(jwks_url, monkeypatch):
+def aws(request, jwks_url, monkeypatch):
+    if _shared(request):
+        yield request.getfixturevalue("_module_world")
+        return
     monkeypatch.setenv("JWKS_URL", jwks_url)
     with mock_aws():
         reset_caches()
@@ -96,12 +139,37 @@ def aws(jwks_url, monkeypatch):
 
 
 @pytest.fixture
-def world(aws, clock):
+def world(request, aws, clock):
     """The demo business with its staff, price list and process map (no orders)."""
     from infra import demo_data
 
-    demo_data.load_staff_and_setup(clock.now)
+    if not _shared(request):
+        demo_data.load_staff_and_setup(clock.now)
     return aws
+
+
+# --- the Scan guard ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def _scan_guard_installed():
+    """No code path may Scan a DynamoDB table: every read goes through a key or an index."""
+    from tests.helpers import SCAN_GUARD
+
+    SCAN_GUARD.install()
+    yield SCAN_GUARD
+    SCAN_GUARD.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def scan_guard(_scan_guard_installed):
+    """Fails the test if anything scanned during it, even where the error was swallowed (a stream
+    handler reports failures instead of raising, a view turns exceptions into 500)."""
+    guard = _scan_guard_installed
+    guard.calls.clear()
+    yield guard
+    calls, guard.calls[:] = list(guard.calls), []
+    if calls:
+        pytest.fail(f"DynamoDB Scan called: {calls}", pytrace=False)
 
 
 @pytest.fixture

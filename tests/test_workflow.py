@@ -1,0 +1,297 @@
+"""The process map: validation of a new version, publishing, reading, and version pinning.
+
+The module shares one world, so versions are stated relative to the one current when a test
+starts; tests that depend on the map's content first publish the demo map."""
+import copy
+
+import pytest
+
+from infra.demo_data import PROCESS_MAP
+
+pytestmark = pytest.mark.shared_world
+
+
+def demo_map() -> dict:
+    return copy.deepcopy(PROCESS_MAP)
+
+
+def step_of(document: dict, key: str) -> dict:
+    return next(s for s in document["steps"] if s["key"] == key)
+
+
+def index_of(document: dict, key: str) -> int:
+    return next(i for i, s in enumerate(document["steps"]) if s["key"] == key)
+
+
+def reasons(response) -> list[tuple[str, str]]:
+    assert response.status == 422, response
+    assert response.json["error"]["code"] == "validation_failed"
+    return [(d["field"], d["message"]) for d in response.json["error"]["details"]]
+
+
+def has_reason(found, field: str, words: str) -> bool:
+    return any(f == field and words in m for f, m in found)
+
+
+def publish(as_, document, who="admin"):
+    return as_(who).put("/workflow", document)
+
+
+def current_version(as_) -> int:
+    return as_("admin").get("/workflow").json["version"]
+
+
+@pytest.fixture
+def demo_current(as_) -> int:
+    """The demo map is the current version (published afresh); returns its number."""
+    r = publish(as_, demo_map())
+    assert r.status == 201, r
+    return r.json["version"]
+
+
+# --- every kind of bad map is refused with its reason ----------------------------------------
+
+def _duplicate_key(d):
+    d["steps"].append({**step_of(d, "closed"), "label": "Closed again"})
+    return f"steps[{len(d['steps']) - 1}].key", "duplicate step key 'closed'"
+
+
+def _unreachable_step(d):
+    d["steps"].append({"key": "archived", "label": "Archived", "next": []})
+    return f"steps[{len(d['steps']) - 1}].key", "step 'archived' cannot be reached from 'requested'"
+
+
+def _no_end_step(d):
+    step_of(d, "closed")["next"] = ["requested"]
+    step_of(d, "cancelled")["next"] = ["requested"]
+    return "steps", "at least one end step"
+
+
+def _unknown_automation(d):
+    step_of(d, "scheduled")["automations"] = ["notify_customer", "send_fax"]
+    return f"steps[{index_of(d, 'scheduled')}].automations", "unknown automation 'send_fax'"
+
+
+def _unknown_exit_condition(d):
+    step_of(d, "in_progress")["exit_conditions"] = ["has_line_items", "has_permit"]
+    return f"steps[{index_of(d, 'in_progress')}].exit_conditions", "unknown condition 'has_permit'"
+
+
+def _owner_does_not_exist(d):
+    step_of(d, "paid")["owner"] = "ghost-9"
+    return f"steps[{index_of(d, 'paid')}].owner", "no staff user 'ghost-9'"
+
+
+def _bad_next_reference(d):
+    step_of(d, "requested")["next"] = ["scheduled", "nowhere"]
+    return f"steps[{index_of(d, 'requested')}].next", "unknown step 'nowhere'"
+
+
+def _step_leads_to_itself(d):
+    step_of(d, "paid")["next"] = ["paid", "closed"]
+    return f"steps[{index_of(d, 'paid')}].next", "cannot lead to itself"
+
+
+def _bad_role(d):
+    step_of(d, "completed")["allowed_roles"] = ["admin", "janitor"]
+    return f"steps[{index_of(d, 'completed')}].allowed_roles", "unknown role 'janitor'"
+
+
+def _bad_key(d):
+    d["steps"][0]["key"] = "Requested Step"
+    return "steps[0].key", "must match"
+
+
+def _missing_label(d):
+    del step_of(d, "invoiced")["label"]
+    return f"steps[{index_of(d, 'invoiced')}].label", "label of 1 to 80 characters"
+
+
+def _unknown_start_step(d):
+    d["start_step"] = "intake"
+    return "start_step", "unknown step 'intake'"
+
+
+def _step_not_an_object(d):
+    d["steps"].append("archived")
+    return f"steps[{len(d['steps']) - 1}]", "must be an object"
+
+
+def _no_steps(d):
+    d["steps"] = []
+    return "steps", "at least one step"
+
+
+def _no_name(d):
+    d["name"] = "   "
+    return "name", "a name of 1 to 100 characters"
+
+
+FAULTS = [
+    _duplicate_key, _unreachable_step, _no_end_step, _unknown_automation, _unknown_exit_condition,
+    _owner_does_not_exist, _bad_next_reference, _step_leads_to_itself, _bad_role, _bad_key,
+    _missing_label, _unknown_start_step, _step_not_an_object, _no_steps, _no_name,
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.__name__.strip("_"))
+def test_a_bad_map_is_refused_with_its_reason(as_, fault):
+    before = current_version(as_)
+    document = demo_map()
+    field, words = fault(document)
+    found = reasons(publish(as_, document))
+    assert has_reason(found, field, words), found
+    assert current_version(as_) == before
+
+
+@pytest.mark.parametrize("sla", [0, -30, "60", 1.5, True, [60]])
+def test_sla_must_be_a_positive_whole_number_of_minutes(as_, sla):
+    document = demo_map()
+    step_of(document, "scheduled")["sla_minutes"] = sla
+    found = reasons(publish(as_, document))
+    assert has_reason(found, f"steps[{index_of(document, 'scheduled')}].sla_minutes", "positive whole number"), found
+
+
+@pytest.mark.parametrize("body", ['["not", "a", "map"]', '"a map"', "42", "null"])
+def test_a_map_that_is_not_a_json_object_is_refused(as_, body):
+    r = as_("admin").put("/workflow", raw=body)
+    assert r.status == 400, r
+    assert r.json["error"]["code"] == "invalid_json"
+
+
+def test_a_map_with_several_faults_lists_every_reason(as_):
+    document = demo_map()
+    expected = [fault(document) for fault in (
+        _duplicate_key, _unknown_automation, _unknown_exit_condition, _owner_does_not_exist,
+        _bad_next_reference, _bad_role, _unreachable_step,
+    )]
+    step_of(document, "scheduled")["sla_minutes"] = -1
+    expected.append((f"steps[{index_of(document, 'scheduled')}].sla_minutes", "positive whole number"))
+    found = reasons(publish(as_, document))
+    missing = [e for e in expected if not has_reason(found, *e)]
+    assert not missing, (missing, found)
+
+
+# --- reading and publishing --------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["admin", "dispatcher", "tech1"])
+def test_every_role_reads_the_current_version(as_, demo_current, who):
+    r = as_(who).get("/workflow")
+    assert r.status == 200, r
+    assert r.json["version"] == demo_current
+    assert r.json["start_step"] == "requested"
+    assert [s["key"] for s in r.json["steps"]] == [s["key"] for s in PROCESS_MAP["steps"]]
+
+
+def test_admin_publishes_the_next_version_and_everyone_reads_it(as_, clock):
+    before = current_version(as_)
+    document = demo_map()
+    document["name"] = "Window installation, with survey"
+    step_of(document, "requested")["next"] = ["scheduled", "en_route", "on_hold", "cancelled"]
+    clock.advance(days=1)
+    r = publish(as_, document)
+    assert r.status == 201, r
+    assert r.json["version"] == before + 1
+    assert r.json["published_by"] == "admin-1"
+    assert r.json["published_at"].startswith("2026-12-01T08:00:00")
+    for who in ("admin", "dispatcher", "tech1"):
+        current = as_(who).get("/workflow").json
+        assert current["version"] == before + 1
+        assert current["name"] == "Window installation, with survey"
+        assert step_of(current, "requested")["next"] == ["scheduled", "en_route", "on_hold", "cancelled"]
+
+
+def test_the_published_map_reads_back_as_sent(as_):
+    document = demo_map()
+    published = publish(as_, document).json
+    for sent, stored in zip(document["steps"], published["steps"]):
+        assert {k: stored[k] for k in sent} == sent
+    assert as_("dispatcher").get("/workflow").json["steps"] == published["steps"]
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "tech1"])
+def test_only_an_admin_publishes(as_, who):
+    before = current_version(as_)
+    r = publish(as_, demo_map(), who=who)
+    assert r.status == 403, r
+    assert r.json["error"]["code"] == "forbidden"
+    assert current_version(as_) == before
+
+
+def test_a_refused_map_uses_up_no_version_number(as_):
+    before = current_version(as_)
+    document = demo_map()
+    _bad_role(document)
+    publish(as_, document)
+    assert publish(as_, demo_map()).json["version"] == before + 1
+
+
+# --- orders keep the version they started on ---------------------------------------------------
+
+def move(as_, order, to, who="dispatcher"):
+    return as_(who).post(f"/orders/{order['order_id']}/transitions", {"to": to, "expected_version": order["version"]})
+
+
+def test_orders_keep_their_version_while_new_orders_get_the_new_one(as_, new_order, demo_current):
+    old = new_order()
+    shortcut = demo_map()
+    step_of(shortcut, "requested")["next"] = ["scheduled", "en_route", "on_hold", "cancelled"]
+    assert publish(as_, shortcut).status == 201
+    new = new_order()
+    assert (old["workflow_version"], new["workflow_version"]) == (demo_current, demo_current + 1)
+
+    refused = move(as_, old, "en_route")
+    assert refused.status == 422, refused
+    assert refused.json["error"]["code"] == "move_not_allowed"
+    assert refused.json["error"]["details"]["allowed_next"] == ["scheduled", "on_hold", "cancelled"]
+
+    r = move(as_, new, "en_route")
+    assert r.status == 200, r
+    assert r.json["step"] == "en_route" and r.json["workflow_version"] == demo_current + 1
+
+    r = move(as_, old, "scheduled")
+    assert r.status == 200, r
+    assert r.json["workflow_version"] == demo_current
+
+
+def test_an_order_in_a_step_the_new_version_removed_still_moves_by_its_own_version(as_, new_order, demo_current):
+    old = new_order()
+    held = move(as_, old, "on_hold").json
+    without_hold = demo_map()
+    without_hold["steps"] = [s for s in without_hold["steps"] if s["key"] != "on_hold"]
+    for s in without_hold["steps"]:
+        s["next"] = [n for n in s["next"] if n != "on_hold"]
+    assert publish(as_, without_hold).status == 201
+
+    new = new_order()
+    r = move(as_, new, "on_hold")
+    assert r.status == 422 and r.json["error"]["code"] == "move_not_allowed", r
+    assert "on_hold" not in r.json["error"]["details"]["allowed_next"]
+
+    r = move(as_, held, "scheduled")
+    assert r.status == 200, r
+    assert r.json["step"] == "scheduled"
+
+
+def test_a_step_added_in_the_new_version_governs_only_new_orders(as_, new_order, demo_current):
+    with_check = demo_map()
+    step_of(with_check, "completed")["next"] = ["quality_check"]
+    with_check["steps"].append({
+        "key": "quality_check", "label": "Quality check", "owner": "admin-1", "sla_minutes": 1440,
+        "next": ["invoiced"], "exit_conditions": [], "automations": [], "allowed_roles": ["admin"],
+    })
+    old = new_order()
+    assert publish(as_, with_check).status == 201
+    new = new_order()
+
+    def to_completed(order):
+        for step in ("scheduled", "en_route", "in_progress"):
+            order = move(as_, order, step).json
+        item = as_("dispatcher").post(f"/orders/{order['order_id']}/line-items", {"price_item_id": "survey", "quantity": 1})
+        return move(as_, item.json, "completed").json
+
+    old, new = to_completed(old), to_completed(new)
+    assert move(as_, new, "invoiced", who="admin").json["error"]["details"]["allowed_next"] == ["quality_check"]
+    assert move(as_, new, "quality_check", who="admin").status == 200
+    assert move(as_, old, "quality_check", who="admin").json["error"]["code"] == "move_not_allowed"
+    assert move(as_, old, "invoiced", who="admin").status == 200
