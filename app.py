@@ -4,10 +4,10 @@ Every rule lives in `chalicelib`; each function here hands over to it in one cal
 """
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
-from chalicelib import automations, errors, observability
-from chalicelib.routes import order_routes, system, workflow_routes
+from chalicelib import automations, clock, errors, observability, reminders
+from chalicelib.routes import order_routes, public_routes, setup_routes, system, workflow_routes
 
 app = Chalice(app_name="workorders")
 app.api.binary_types = []  # every answer is JSON or text
@@ -15,6 +15,8 @@ app.api.binary_types = []  # every answer is JSON or text
 app.register_blueprint(system.bp)
 app.register_blueprint(workflow_routes.bp)
 app.register_blueprint(order_routes.bp)
+app.register_blueprint(public_routes.bp)
+app.register_blueprint(setup_routes.bp)
 
 
 @app.middleware("http")
@@ -57,3 +59,8 @@ ORDERS_STREAM_ARN = os.environ.get(
 @app.on_dynamodb_record(stream_arn=ORDERS_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
 def on_order_change(event):
     return automations.handle_stream(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def send_appointment_reminders(event):
+    return reminders.send_day_before(clock.now())

@@ -25,11 +25,25 @@ CUSTOMER_MESSAGES = {
 
 
 def notify_customer(order: OrderModel, step: workflow.Step) -> dict:
-    """Email the customer that their order entered `step`."""
+    """Email the customer that their order entered `step`; a booking, a reschedule and a
+    cancellation carry an .ics file for their calendar."""
+    subject, message = CUSTOMER_MESSAGES.get(step.key, ("Update on your work order", f"Your work order is now: {step.label}."))
+    invite = "cancel" if step.key == "cancelled" else ("publish" if step.key == "scheduled" else None)
+    return _email_customer(order, subject, message, invite)
+
+
+def notify_rescheduled(order: OrderModel) -> dict:
+    return _email_customer(order, "Your appointment has moved", "Your appointment has been moved to the new time below.", "publish")
+
+
+def remind_customer(order: OrderModel) -> dict:
+    return _email_customer(order, "Reminder: your appointment is tomorrow", "This is a reminder of your appointment tomorrow.", None)
+
+
+def _email_customer(order: OrderModel, subject: str, message: str, invite: str | None) -> dict:
     if not order.customer.email:
         return {"sent": False, "reason": "the customer has no email address"}
     business = catalog.business()
-    subject, message = CUSTOMER_MESSAGES.get(step.key, ("Update on your work order", f"Your work order is now: {step.label}."))
     tech = staff.find(order.technician_id)
     tz = _zone(business["timezone"])
     appointment = (
@@ -38,21 +52,45 @@ def notify_customer(order: OrderModel, step: workflow.Step) -> dict:
         if order.appointment_start and order.appointment_end
         else None
     )
+    address = f"{order.address.street}, {order.address.postcode} {order.address.city}"
+    manage = None
+    if order.manage_token and invite != "cancel":
+        from chalicelib import booking
+
+        manage = booking.manage_url(order)
     context = {
         "customer_name": order.customer.name,
         "message": message,
         "order_id": order.order_id,
+        "service": order.service_name,
         "appointment": appointment,
         "technician": tech.name.split()[0] if tech else None,
-        "address": f"{order.address.street}, {order.address.postcode} {order.address.city}",
+        "address": address,
+        "manage_url": manage,
         "business_name": business["name"],
     }
     text, html = notifications.render("order_step", **context)
+    attachments = []
+    if invite and order.appointment_start and order.appointment_end:
+        ics = notifications.calendar_invite(
+            uid=f"{order.order_id}@workorders",
+            sequence=int(order.version or 0),
+            start=order.appointment_start,
+            end=order.appointment_end,
+            summary=f"{order.service_name or 'Appointment'} - {business['name']}",
+            location=address,
+            description=f"Work order {order.order_id}" + (f". Manage your booking: {manage}" if manage else ""),
+            organizer=settings.sender_email(),
+            stamp=order.updated_at,
+            cancelled=invite == "cancel",
+        )
+        attachments.append(("appointment.ics", "text/calendar", ics))
     email = notifications.build(
         notifications.mailbox(order.customer.email, order.customer.name),
         f"{subject} - {order.order_id}",
         text,
         html,
+        attachments,
     )
     return {"sent": True, "message_id": notifications.send(email)}
 
@@ -71,22 +109,34 @@ REGISTRY = {
 # --- the stream -------------------------------------------------------------------------------
 
 @functools.cache
+def _config():
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(expires_after_seconds=_IDEMPOTENCY_SECONDS)
+
+
+@functools.cache
 def _run_once():
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 
     store = DynamoDBPersistenceLayer(table_name=settings.IDEMPOTENCY_TABLE)
-    config = IdempotencyConfig(expires_after_seconds=_IDEMPOTENCY_SECONDS)
+    config = _config()
 
     @idempotent_function(data_keyword_argument="task", persistence_store=store, config=config)
     def run_automation(task: dict, order: OrderModel) -> dict:
+        if task["automation"] == "notify_rescheduled":
+            return notify_rescheduled(order)
+        if task["automation"] == "remind_customer":
+            return remind_customer(order)
         pm = workflow.version(int(order.workflow_version))
         return REGISTRY[task["automation"]](order, pm.step(task["step"]))
 
     return run_automation
+
+
+def run_once(task: dict, order: OrderModel) -> dict:
+    """Run an automation at most once for this task (Powertools Idempotency)."""
+    return _run_once()(task=task, order=order)
 
 
 def entered_step(record: dict) -> tuple[OrderModel, int] | None:
@@ -103,15 +153,33 @@ def entered_step(record: dict) -> tuple[OrderModel, int] | None:
     return order, len(order.history)
 
 
+def rescheduled(record: dict) -> OrderModel | None:
+    """The order as of this record when it kept its step but its appointment moved."""
+    data = record.get("dynamodb", {})
+    new_image, old_image = data.get("NewImage"), data.get("OldImage")
+    if not new_image or not old_image:
+        return None
+    same_step = new_image.get("step") == old_image.get("step")
+    if not same_step or new_image.get("appointment_start") == old_image.get("appointment_start"):
+        return None
+    if not new_image.get("appointment_start"):
+        return None
+    return OrderModel.from_raw_data(new_image)
+
+
 def handle_record(record) -> list[str]:
-    """Run the entry automations for one stream record; returns the automations it ran."""
+    """Run what one stream record calls for; returns the automations it ran."""
     raw = record.raw_event if hasattr(record, "raw_event") else record
+    run = _run_once()
+    moved = rescheduled(raw)
+    if moved is not None:
+        run(task={"order_id": moved.order_id, "version": int(moved.version), "automation": "notify_rescheduled"}, order=moved)
+        return ["notify_rescheduled"]
     entered = entered_step(raw)
     if entered is None:
         return []
     order, position = entered
     step = workflow.version(int(order.workflow_version)).step(order.step)
-    run = _run_once()
     for name in step.automations:
         run(task={"order_id": order.order_id, "position": position, "step": step.key, "automation": name}, order=order)
     return list(step.automations)
@@ -120,5 +188,9 @@ def handle_record(record) -> list[str]:
 def handle_stream(event: dict, context=None) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+    if hasattr(context, "get_remaining_time_in_millis"):
+        # Without it an automation cut off by a timeout stays "in progress" for the whole
+        # idempotency window, and every redelivery of its record fails instead of retrying it.
+        _config().register_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

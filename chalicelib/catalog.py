@@ -44,3 +44,24 @@ def price_list() -> list[dict]:
 
 def save_price_item(item_id: str, name: str, unit_price_cents: int, unit: str = "each") -> None:
     CatalogModel(PRICE_ITEM, item_id, data={"name": name, "unit_price_cents": unit_price_cents, "unit": unit, "active": True}).save()
+
+
+def save_price_item_from(item_id: str, body: dict) -> dict:
+    """PUT /price-list/{item_id}: create or change a price list item (admin)."""
+    import re
+
+    from chalicelib.validation import Fields
+
+    fields = Fields(body)
+    if not re.match(r"^[a-z0-9][a-z0-9-]{0,63}$", item_id or ""):
+        fields.error("item_id", "must be lowercase letters, digits and dashes")
+    name = fields.text("name", 200)
+    cents = fields.integer("unit_price_cents", 0, 100_000_000)
+    unit = fields.text("unit", 20, required=False) or "each"
+    active = body.get("active", True)
+    if not isinstance(active, bool):
+        fields.error("active", "must be true or false")
+    fields.raise_if_errors()
+    data = {"name": name, "unit_price_cents": cents, "unit": unit, "active": active}
+    CatalogModel(PRICE_ITEM, item_id, data=data).save()
+    return {"id": item_id, **data}

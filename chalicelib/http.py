@@ -8,7 +8,7 @@ import functools
 
 from chalice import Blueprint, Response
 
-from chalicelib import auth, validation
+from chalicelib import auth, settings, validation
 from chalicelib.errors import DomainError, to_response
 
 
@@ -53,11 +53,55 @@ def staff_route(bp: Blueprint, path: str, roles: tuple[str, ...], methods=("GET"
     return register
 
 
-def public_route(bp: Blueprint, path: str, methods=("GET",), **options):
+def allowed_origins() -> list[str]:
+    """Sites whose pages may call the public API from a browser (ALLOWED_ORIGINS, comma-separated)."""
+    return [o.strip().rstrip("/") for o in settings.env("ALLOWED_ORIGINS", "").split(",") if o.strip()]
+
+
+def cors_headers(request_headers) -> dict:
+    origin = (request_headers.get("origin") or "").rstrip("/")
+    headers = {"Vary": "Origin"}
+    if origin and origin in allowed_origins():
+        headers.update({
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET,POST,OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type,Idempotency-Key",
+            "Access-Control-Max-Age": "600",
+        })
+    return headers
+
+
+_preflight_paths: set = set()
+
+
+def public_route(bp: Blueprint, path: str, methods=("GET",), cors: bool = False, **options):
+    """A route open to anyone. With `cors`, browsers on ALLOWED_ORIGINS may call it (and only
+    those: Chalice's own CORS support takes a single origin)."""
+
     def register(view):
-        run = _guarded(view)
+        guarded = _guarded(view)
+
+        @functools.wraps(view)
+        def run(*args, **kwargs):
+            response = guarded(*args, **kwargs)
+            if cors:
+                response.headers.update(cors_headers(bp.current_request.headers))
+            return response
+
         run.roles = ()
         bp.route(path, methods=list(methods), **options)(run)
+        if cors and path not in _preflight_paths:
+            _preflight_paths.add(path)
+            _register_preflight(bp, path)
         return view
 
     return register
+
+
+def _register_preflight(bp: Blueprint, path: str) -> None:
+    def preflight(**_params):
+        return Response(body="", status_code=204, headers=cors_headers(bp.current_request.headers))
+
+    preflight.__name__ = "preflight_" + "".join(c if c.isalnum() else "_" for c in path)
+    preflight.roles = ()
+    bp.route(path, methods=["OPTIONS"])(preflight)

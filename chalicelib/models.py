@@ -14,7 +14,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
@@ -38,6 +38,15 @@ class StaffByEmail(GlobalSecondaryIndex):
     email = UnicodeAttribute(hash_key=True)
 
 
+class StaffByRole(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-role"
+        projection = AllProjection()
+
+    role = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
 class StaffModel(Model):
     """A staff user: admin, dispatcher or technician. `user_id` is the Cognito username."""
 
@@ -50,7 +59,10 @@ class StaffModel(Model):
     role = UnicodeAttribute()
     phone = UnicodeAttribute(null=True)
     active = BooleanAttribute(default=True)
+    # Technicians: skills, service areas (postcode prefixes), weekly working hours, time off.
+    profile = JSONAttribute(null=True)
     by_email = StaffByEmail()
+    by_role = StaffByRole()
 
 
 # --- catalog: business settings and price list ------------------------------------------------
@@ -69,7 +81,8 @@ class CatalogModel(Model):
 # --- process map ------------------------------------------------------------------------------
 
 class WorkflowModel(Model):
-    """One published version of the process map. Versions are immutable once written."""
+    """One published version of the process map. Versions are immutable once written; version 0
+    is the head, a copy of the newest version with its number in `current_version`."""
 
     class Meta(_Meta):
         table_name = settings.WORKFLOW_TABLE
@@ -79,6 +92,7 @@ class WorkflowModel(Model):
     definition = JSONAttribute()
     published_at = UTCDateTimeAttribute()
     published_by = UnicodeAttribute()
+    current_version = NumberAttribute(null=True)
 
 
 # --- work orders ------------------------------------------------------------------------------
@@ -188,6 +202,11 @@ class OrderModel(Model):
     appointment_start = UTCDateTimeAttribute(null=True)
     appointment_end = UTCDateTimeAttribute(null=True)
     technician_id = UnicodeAttribute(null=True)
+    # The customer's self-service link carries this secret; never shown in staff views.
+    manage_token = UnicodeAttribute(null=True)
+    # Set when the order came with an Idempotency-Key (the order id is derived from it).
+    booking_key_hash = UnicodeAttribute(null=True)
+    reminder_sent_for = UTCDateTimeAttribute(null=True)
     line_items = ListAttribute(of=LineItem, default=list)
     notes = ListAttribute(of=Note, default=list)
     history = ListAttribute(of=Move, default=list)
@@ -196,6 +215,27 @@ class OrderModel(Model):
     by_appointment = OrdersByAppointment()
     by_step = OrdersByStep()
     by_technician = OrdersByTechnician()
+
+
+# --- technicians' calendars -------------------------------------------------------------------
+
+class CalendarDayModel(Model):
+    """One technician's booked time on one local date.
+
+    `appointments` holds {"order_id", "start", "end", "blocked_until"} (UTC ISO): the job and,
+    until `blocked_until`, its buffer and travel time. Every change is conditional on `version`
+    and written in the same transaction as the order, so two bookings can never both take the
+    same time.
+    """
+
+    class Meta(_Meta):
+        table_name = settings.CALENDAR_TABLE
+
+    technician_id = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+    version = VersionAttribute()
+    appointments = JSONAttribute(default=list)
+    booked_minutes = NumberAttribute(default=0)
 
 
 # --- idempotency records (Powertools Idempotency persistence layer) ---------------------------
@@ -209,4 +249,52 @@ class IdempotencyModel(Model):
     id = UnicodeAttribute(hash_key=True)
 
 
-ALL_MODELS = (StaffModel, CatalogModel, WorkflowModel, OrderModel, IdempotencyModel)
+ALL_MODELS = (StaffModel, CatalogModel, WorkflowModel, OrderModel, CalendarDayModel, IdempotencyModel)
+
+
+def batch_get(keys: list[tuple[type, str, str | int | None]]) -> dict:
+    """Get items of several tables in as few BatchGetItem calls as possible (100 keys each).
+
+    `keys` holds (model, hash key, range key or None); returns {(model, hash, range): item} for
+    the items that exist. Unprocessed keys are asked again, as DynamoDB asks callers to.
+    """
+    from chalicelib.aws import client
+
+    by_raw_key: dict = {}
+    for model, hash_key, range_key in dict.fromkeys(keys):
+        by_raw_key[(model.Meta.table_name, _freeze(_raw_key(model, hash_key, range_key)))] = (model, hash_key, range_key)
+    models_by_table = {m.Meta.table_name: m for m in ALL_MODELS}
+    dynamodb = client("dynamodb")
+    found: dict = {}
+    pending = list(by_raw_key)
+    while pending:
+        chunk, pending = pending[:100], pending[100:]
+        request: dict = {}
+        for table, frozen in chunk:
+            request.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(_thaw(frozen))
+        while request:
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                model = models_by_table[table]
+                names = [model._hash_keyname] + ([model._range_keyname] if model._range_keyname else [])
+                for raw in items:
+                    found[by_raw_key[(table, _freeze({n: raw[n] for n in names}))]] = model.from_raw_data(raw)
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def _raw_key(model, hash_key, range_key) -> dict:
+    attributes = model.get_attributes()
+    key = {model._hash_keyname: {attributes[model._hash_keyname].attr_type: attributes[model._hash_keyname].serialize(hash_key)}}
+    if model._range_keyname:
+        attr = attributes[model._range_keyname]
+        key[model._range_keyname] = {attr.attr_type: attr.serialize(range_key)}
+    return key
+
+
+def _freeze(raw_key: dict) -> tuple:
+    return tuple(sorted((name, tuple(value.items())) for name, value in raw_key.items()))
+
+
+def _thaw(frozen: tuple) -> dict:
+    return {name: dict(value) for name, value in frozen}

@@ -9,7 +9,7 @@ import json
 import secrets
 from datetime import datetime
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, QueryError
 
 from chalicelib import catalog, observability, settings, staff, workflow
 from chalicelib.auth import Principal
@@ -113,16 +113,31 @@ def _encode_cursor(key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str | None) -> dict | None:
+def _bad_cursor() -> BadRequest:
+    return BadRequest("The cursor is not one this API returned.", {"field": "cursor"}, code="invalid_cursor")
+
+
+def _decode_cursor(cursor: str | None, key_fields: dict | None = None) -> dict | None:
+    """The start key a cursor holds. It must name exactly the key attributes of the index being
+    queried (`key_fields`: attribute -> required value or None), each a string; else 400,
+    never a failed query."""
     if not cursor:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(key, dict) or "order_id" not in key:
-            raise ValueError
-        return key
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("The cursor is not one this API returned.", {"field": "cursor"}, code="invalid_cursor")
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise _bad_cursor()
+    if not isinstance(key, dict) or "order_id" not in key:
+        raise _bad_cursor()
+    if key_fields is not None:
+        if set(key) != set(key_fields):
+            raise _bad_cursor()
+        for name, value in key.items():
+            if not (isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str) and value["S"]):
+                raise _bad_cursor()
+            if key_fields[name] is not None and value["S"] != key_fields[name]:
+                raise _bad_cursor()
+    return key
 
 
 def list_orders(params: dict) -> dict:
@@ -143,7 +158,16 @@ def list_orders(params: dict) -> dict:
     except ValueError:
         raise ValidationFailed("`limit` is not a number.", [{"field": "limit", "message": "must be a whole number"}])
     limit = max(1, min(limit, settings.ORDERS_PAGE_CAP))
-    cursor = _decode_cursor(params.get("cursor"))
+    # The key attributes (and fixed values) of a start key for the index chosen below.
+    if technician:
+        key_fields = {"order_id": None, "technician_id": technician, "appointment_start": None}
+    elif step:
+        key_fields = {"order_id": None, "step": step, "step_entered_at": None}
+    elif start or end:
+        key_fields = {"order_id": None, "list_pk": OrderModel.list_pk.default, "appointment_start": None}
+    else:
+        key_fields = {"order_id": None, "list_pk": OrderModel.list_pk.default, "created_at": None}
+    cursor = _decode_cursor(params.get("cursor"), key_fields)
 
     def time_range(attr):
         if start and end:
@@ -170,7 +194,13 @@ def list_orders(params: dict) -> dict:
         )
     else:
         results = OrderModel.by_created.query(OrderModel.list_pk.default, scan_index_forward=False, **common)
-    orders = list(results)
+    try:
+        orders = list(results)
+    except QueryError as exc:
+        # DynamoDB refuses a start key outside the query's range (a cursor from another filter).
+        if cursor is not None and exc.cause_response_code == "ValidationException":
+            raise _bad_cursor()
+        raise
     technicians = {s.user_id: s for s in staff.StaffModel.batch_get({o.technician_id for o in orders if o.technician_id})}
     return {
         "orders": [view(o, technicians.get(o.technician_id, False) or None) for o in orders],
@@ -269,6 +299,31 @@ def move(principal: Principal, order: OrderModel, target: str, note: str | None,
             f"The order changed since you read it (version {order.version}, you sent {expected}).",
             {"order_id": order.order_id, "current_version": int(order.version)},
         )
+    destination = apply_move(principal, order, target, note, now)
+    if releases_time(order, destination):
+        from chalicelib import booking
+
+        booking.release_and_save(order, clear=destination.key == _start_step(order))
+    else:
+        _save(order, "Someone else changed this order at the same moment; reload it and try again.")
+    observability.count("OrderMoved")
+    return order
+
+
+def _start_step(order: OrderModel) -> str:
+    return workflow.version(int(order.workflow_version)).start_step
+
+
+def releases_time(order: OrderModel, destination: workflow.Step) -> bool:
+    """Cancelling an order, or sending it back to the start to be booked again, frees the
+    technician's reserved time."""
+    booked = bool(order.technician_id and order.appointment_start)
+    cancelled = destination.is_end and destination.interruption
+    return booked and (cancelled or destination.key == _start_step(order))
+
+
+def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime) -> workflow.Step:
+    """Check a move against the order's process-map version and apply it to `order` (unsaved)."""
     pm = workflow.version(int(order.workflow_version))
     current = pm.step(order.step)
     if target not in current.next:
@@ -297,9 +352,7 @@ def move(principal: Principal, order: OrderModel, target: str, note: str | None,
     order.step = target
     order.step_entered_at = now
     order.updated_at = now
-    _save(order, "Someone else changed this order at the same moment; reload it and try again.")
-    observability.count("OrderMoved")
-    return order
+    return destination
 
 
 def _append(principal: Principal, order_id: str, expected: int | None, change) -> OrderModel:

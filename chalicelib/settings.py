@@ -17,6 +17,7 @@ WORKFLOW_TABLE = _name("WORKFLOW_TABLE", "workflow")
 STAFF_TABLE = _name("STAFF_TABLE", "staff")
 CATALOG_TABLE = _name("CATALOG_TABLE", "catalog")
 IDEMPOTENCY_TABLE = _name("IDEMPOTENCY_TABLE", "idempotency")
+CALENDAR_TABLE = _name("CALENDAR_TABLE", "calendar")
 
 # Request bodies larger than this are refused with 413 before they are parsed.
 MAX_BODY_BYTES = 64 * 1024

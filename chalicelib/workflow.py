@@ -14,7 +14,9 @@ from chalicelib.errors import Conflict, NotFound, ValidationFailed
 
 WORKFLOW_ID = "default"
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-MOVER_ROLES = ("admin", "dispatcher", "technician", "system")
+# Who may move orders: staff roles, the system (automations, online booking) and the customer
+# (self-service cancellation through the manage link).
+MOVER_ROLES = ("admin", "dispatcher", "technician", "system", "customer")
 MAX_STEPS = 50
 
 
@@ -257,16 +259,26 @@ def _from_model(item) -> ProcessMap:
     return from_definition(item.definition, int(item.version), item.published_at, item.published_by)
 
 
+# Version 0 is the head: a copy of the newest version, so "the current map" is one GetItem (or
+# one key in a BatchGetItem) rather than a Query.
+HEAD = 0
+
+
+def from_head(item) -> ProcessMap:
+    pm = from_definition(item.definition, int(item.current_version), item.published_at, item.published_by)
+    with _versions_lock:
+        _versions.setdefault(pm.version, pm)
+    return pm
+
+
 def current() -> ProcessMap:
-    """The newest published version (one Query, newest first, limit 1)."""
+    """The newest published version (one GetItem of the head)."""
     from chalicelib.models import WorkflowModel
 
-    for item in WorkflowModel.query(WORKFLOW_ID, scan_index_forward=False, limit=1):
-        pm = _from_model(item)
-        with _versions_lock:
-            _versions[pm.version] = pm
-        return pm
-    raise NotFound("No process map has been published yet.")
+    try:
+        return from_head(WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True))
+    except WorkflowModel.DoesNotExist:
+        raise NotFound("No process map has been published yet.")
 
 
 def version(number: int) -> ProcessMap:
@@ -287,23 +299,32 @@ def version(number: int) -> ProcessMap:
 
 
 def publish(document, published_by: str, now: datetime) -> ProcessMap:
-    """Validate and store the next version. Two concurrent publishes: one wins, the other 409."""
-    from pynamodb.exceptions import PutError
+    """Validate and store the next version with the head, in one transaction conditional on the
+    head: of two concurrent publishes one wins, the other gets 409."""
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
 
-    from chalicelib import staff
+    from chalicelib import settings, staff
     from chalicelib.models import WorkflowModel
 
     pm = parse(document, staff.existing_ids)
     try:
-        latest = current().version
-    except NotFound:
-        latest = 0
+        head = WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True)
+        latest = int(head.current_version)
+        head_condition = WorkflowModel.current_version == latest
+    except WorkflowModel.DoesNotExist:
+        latest, head_condition = 0, WorkflowModel.version.does_not_exist()
     number = latest + 1
-    item = WorkflowModel(WORKFLOW_ID, number, definition=pm.definition(), published_at=now, published_by=published_by)
+    fields = {"definition": pm.definition(), "published_at": now, "published_by": published_by}
+    item = WorkflowModel(WORKFLOW_ID, number, **fields)
+    new_head = WorkflowModel(WORKFLOW_ID, HEAD, current_version=number, **fields)
     try:
-        item.save(condition=WorkflowModel.version.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=Connection(region=settings.region())) as tx:
+            tx.save(item, condition=WorkflowModel.version.does_not_exist())
+            tx.save(new_head, condition=head_condition)
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
             raise Conflict(f"Version {number} was published meanwhile; fetch the map and try again.")
         raise
     return _from_model(item)

@@ -3,7 +3,7 @@ and a few work orders, loaded through the same capability modules the API uses."
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib import catalog, orders, staff, workflow
+from chalicelib import business, catalog, orders, staff, workflow
 from chalicelib.auth import Principal
 
 PASSWORD = "Demo-Password-1"
@@ -17,6 +17,37 @@ BUSINESS = {
     "address": "12 Glazier Row, Bristol BS1 4DJ",
     "email": "office@example.com",
     "phone": "+44 117 496 0000",
+    "opening_hours": {
+        "mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]], "wed": [["08:00", "18:00"]],
+        "thu": [["08:00", "18:00"]], "fri": [["08:00", "18:00"]], "sat": [["09:00", "13:00"]], "sun": [],
+    },
+    "booking": {
+        "min_notice_minutes": 120,
+        "max_days_ahead": 60,
+        "slot_grid_minutes": 30,
+        "travel_buffer_minutes": 30,
+        "cancellation_cutoff_hours": 24,
+    },
+}
+
+SERVICES = {
+    "survey": {"name": "Measure and quote visit", "description": "We measure your windows or doors and quote on the spot.",
+               "duration_minutes": 60, "skill": "survey", "price_from_cents": 4500, "buffer_after_minutes": 15},
+    "window-install": {"name": "Window installation", "description": "Supply and fit of made-to-measure windows.",
+                       "duration_minutes": 180, "skill": "install", "price_from_cents": 42000, "buffer_after_minutes": 30},
+    "glazing-repair": {"name": "Glazing repair", "description": "Misted or cracked double-glazed units, seals and handles.",
+                       "duration_minutes": 90, "skill": "repair", "price_from_cents": 9500, "buffer_after_minutes": 15},
+    "door-install": {"name": "Door installation", "description": "Front, back and patio doors, supplied and fitted.",
+                     "duration_minutes": 240, "skill": "install", "price_from_cents": 145000, "buffer_after_minutes": 30},
+}
+
+WEEKDAYS = {d: [["08:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+# Sam is on call every day, so the demo always has a job of the day to work.
+TECHNICIANS = {
+    "tech-1": {"skills": ["install", "repair", "survey"], "areas": ["BS", "BA"],
+               "working_hours": {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+    "tech-2": {"skills": ["install", "survey"], "areas": ["BS"], "working_hours": {**WEEKDAYS, "sat": [["09:00", "13:00"]]}},
+    "tech-3": {"skills": ["repair", "survey"], "areas": ["BS", "BA", "GL"], "working_hours": WEEKDAYS},
 }
 
 STAFF = [
@@ -50,7 +81,7 @@ PROCESS_MAP = {
          "automations": [], "allowed_roles": OFFICE_ROLES},
         {"key": "scheduled", "label": "Scheduled", "owner": "dispatcher-1", "sla_minutes": 20160,
          "next": ["en_route", "requested", "on_hold", "cancelled"], "exit_conditions": ["has_technician", "has_appointment"],
-         "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES},
+         "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES + ["system"]},
         {"key": "en_route", "label": "On the way", "owner": "dispatcher-1", "sla_minutes": 120,
          "next": ["in_progress", "scheduled", "on_hold", "cancelled"], "exit_conditions": [],
          "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
@@ -70,7 +101,7 @@ PROCESS_MAP = {
          "next": ["requested", "scheduled", "en_route", "in_progress", "cancelled"], "exit_conditions": [],
          "automations": [], "allowed_roles": FIELD_ROLES, "interruption": True},
         {"key": "cancelled", "label": "Cancelled", "owner": None, "sla_minutes": None,
-         "next": [], "exit_conditions": [], "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES,
+         "next": [], "exit_conditions": [], "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES + ["customer"],
          "interruption": True},
     ],
 }
@@ -80,8 +111,12 @@ def load_staff_and_setup(now: datetime) -> None:
     catalog.save_business(BUSINESS)
     for item_id, name, cents, unit in PRICE_LIST:
         catalog.save_price_item(item_id, name, cents, unit)
+    for service_id, data in SERVICES.items():
+        business.save_service(service_id, data)
     for user_id, email, name, role in STAFF:
         staff.create(user_id, email, name, role, PASSWORD)
+    for user_id, profile in TECHNICIANS.items():
+        business.save_profile(user_id, profile)
     workflow.publish(PROCESS_MAP, "admin-1", now)
 
 

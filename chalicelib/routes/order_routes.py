@@ -1,7 +1,7 @@
 """Work orders: phone intake, listing, reading, moves, notes and line items."""
 from chalice import Blueprint
 
-from chalicelib import clock, orders
+from chalicelib import booking, clock, orders
 from chalicelib.auth import OFFICE, STAFF
 from chalicelib.http import body, json_response, query, staff_route
 
@@ -10,8 +10,11 @@ bp = Blueprint(__name__)
 
 @staff_route(bp, "/orders", OFFICE, methods=("POST",))
 def create_order(principal):
-    order = orders.create(principal, body(bp), clock.now())
-    return json_response(orders.view(order), status=201)
+    data = body(bp)
+    if "start" in data:  # booked straight onto a technician's calendar
+        booked = booking.book(principal, booking.parse_phone_intake(data), clock.now(), source="phone")
+        return json_response(orders.view(booked.order, booked.setup.technician(booked.order.technician_id)), status=201)
+    return json_response(orders.view(orders.create(principal, data, clock.now())), status=201)
 
 
 @staff_route(bp, "/orders", OFFICE)
@@ -40,3 +43,9 @@ def add_note(principal, order_id):
 def add_line_item(principal, order_id):
     order = orders.add_line_item(principal, order_id, body(bp), clock.now())
     return json_response(orders.view(order), status=201)
+
+
+@staff_route(bp, "/orders/{order_id}/assign", OFFICE, methods=("POST",))
+def assign_order(principal, order_id):
+    order = booking.assign(principal, order_id, body(bp), clock.now())
+    return json_response(orders.view(order))

@@ -1,0 +1,73 @@
+"""The public booking API the business's website calls: services, free slots, booking, and the
+customer's own booking through the manage link."""
+from chalice import Blueprint
+
+from chalicelib import availability, booking, business, clock
+from chalicelib.errors import BadRequest
+from chalicelib.http import body, json_response, public_route, query
+from chalicelib.validation import Fields
+
+bp = Blueprint(__name__)
+
+
+@public_route(bp, "/public/services", cors=True)
+def public_services():
+    return json_response({"services": [
+        {"id": s["id"], "name": s["name"], "duration_minutes": s["duration_minutes"],
+         "description": s.get("description", ""), "price_from_cents": s["price_from_cents"]}
+        for s in business.services()
+    ]})
+
+
+@public_route(bp, "/public/availability", cors=True)
+def public_availability():
+    return json_response(availability.public_availability(query(bp), clock.now()))
+
+
+def _idempotency_key() -> str | None:
+    key = bp.current_request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 8 <= len(key) <= 128 or not key.isprintable():
+        raise BadRequest("The Idempotency-Key header must be 8 to 128 printable characters.",
+                         {"field": "Idempotency-Key"}, code="invalid_idempotency_key")
+    return key
+
+
+@public_route(bp, "/public/bookings", methods=("POST",), cors=True)
+def public_book():
+    data = body(bp)
+    key = _idempotency_key()
+    request = booking.parse_public(data)
+    booked = booking.book(booking.CUSTOMER, request, clock.now(), key, booking.fingerprint(data), source="web")
+    return json_response(booking.booking_answer(booked.order, booked.setup), status=201 if booked.created else 200)
+
+
+def _token() -> str | None:
+    return query(bp).get("token")
+
+
+@public_route(bp, "/public/bookings/{order_id}", cors=True)
+def public_booking(order_id):
+    return json_response(booking.customer_view(booking.load_with_token(order_id, _token())))
+
+
+@public_route(bp, "/public/bookings/{order_id}/reschedule", methods=("POST",), cors=True)
+def public_reschedule(order_id):
+    order = booking.load_with_token(order_id, _token())
+    fields = Fields(body(bp))
+    start = fields.datetime("start")
+    fields.raise_if_errors()
+    now = clock.now()
+    booking.check_changeable(order, now)
+    order = booking.reschedule(order, start, booking.CUSTOMER, now)
+    return json_response(booking.customer_view(order))
+
+
+@public_route(bp, "/public/bookings/{order_id}/cancel", methods=("POST",), cors=True)
+def public_cancel(order_id):
+    order = booking.load_with_token(order_id, _token())
+    now = clock.now()
+    booking.check_changeable(order, now)
+    return json_response(booking.customer_view(booking.cancel(order, booking.CUSTOMER, now)))
