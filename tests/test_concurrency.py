@@ -17,7 +17,6 @@ from infra.demo_data import PROCESS_MAP
 
 DISPATCHER = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
 TECH1 = Principal("tech-1", "technician", ("technician",))
-ADMIN = Principal("admin-1", "admin", ("admin",))
 
 
 @pytest.fixture(autouse=True, scope="module")

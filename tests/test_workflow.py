@@ -3,8 +3,10 @@
 The module shares one world, so versions are stated relative to the one current when a test
 starts; tests that depend on the map's content first publish the demo map."""
 import copy
+import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from infra.demo_data import PROCESS_MAP
 
@@ -295,3 +297,37 @@ def test_a_step_added_in_the_new_version_governs_only_new_orders(as_, new_order,
     assert move(as_, new, "quality_check", who="admin").status == 200
     assert move(as_, old, "quality_check", who="admin").json["error"]["code"] == "move_not_allowed"
     assert move(as_, old, "invoiced", who="admin").status == 200
+
+
+# --- no map, however broken, gives a 500 ----------------------------------------------------------
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=10,
+)
+STEP_FIELDS = ["key", "label", "owner", "sla_minutes", "next", "exit_conditions", "automations", "allowed_roles", "interruption"]
+KEYS = [s["key"] for s in PROCESS_MAP["steps"]]
+
+
+@st.composite
+def damaged_maps(draw):
+    """The demo map with one to four fields replaced by anything (often a plausible value)."""
+    document = demo_map()
+    for _ in range(draw(st.integers(1, 4))):
+        value = draw(ANY_JSON | st.sampled_from(KEYS) | st.lists(st.sampled_from(KEYS), max_size=4))
+        where = draw(st.sampled_from(STEP_FIELDS + ["name", "start_step", "steps"]))
+        index = draw(st.integers(0, len(PROCESS_MAP["steps"]) - 1))
+        if where in ("name", "start_step", "steps"):
+            document[where] = value
+        elif isinstance(document["steps"], list) and index < len(document["steps"]) and isinstance(document["steps"][index], dict):
+            document["steps"][index][where] = value
+    return document
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(document=damaged_maps() | ANY_JSON)
+def test_no_map_gives_a_500(as_, document):
+    r = as_("admin").put("/workflow", raw=json.dumps(document))
+    assert r.status < 500, (document, r)
+    assert r.status == 201 or r.json["error"]["code"] in ("validation_failed", "invalid_json")
