@@ -63,4 +63,4 @@ def on_order_change(event):
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def send_appointment_reminders(event):
-    return reminders.send_day_before(clock.now())
+    return reminders.send_day_before(clock.now(), event.context)

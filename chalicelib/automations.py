@@ -134,6 +134,13 @@ def _run_once():
     return run_automation
 
 
+def use_lambda_context(context) -> None:
+    """Without the invocation's context an automation cut off by a timeout stays "in progress"
+    for the whole idempotency window, and every redelivery fails instead of retrying it."""
+    if hasattr(context, "get_remaining_time_in_millis"):
+        _config().register_lambda_context(context)
+
+
 def run_once(task: dict, order: OrderModel) -> dict:
     """Run an automation at most once for this task (Powertools Idempotency)."""
     return _run_once()(task=task, order=order)
@@ -188,9 +195,6 @@ def handle_record(record) -> list[str]:
 def handle_stream(event: dict, context=None) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    if hasattr(context, "get_remaining_time_in_millis"):
-        # Without it an automation cut off by a timeout stays "in progress" for the whole
-        # idempotency window, and every redelivery of its record fails instead of retrying it.
-        _config().register_lambda_context(context)
+    use_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -44,7 +44,7 @@ class TechnicianDay:
 @dataclass
 class Setup:
     settings: dict
-    service: dict
+    service: dict | None
     technicians: list[StaffModel]
     days: dict  # (technician_id, date) -> TechnicianDay
     process_map: object = None  # workflow.ProcessMap, when asked for
@@ -56,9 +56,12 @@ class Setup:
     def zone(self):
         return business.zone(self.settings)
 
-    def job(self, start: datetime) -> Job:
-        end = start + timedelta(minutes=int(self.service["duration_minutes"]))
-        tail = int(self.service.get("buffer_after_minutes", 0)) + int(self.settings["booking"]["travel_buffer_minutes"])
+    def job(self, start: datetime, end: datetime | None = None) -> Job:
+        """The service's job from `start`; a job without a service needs its `end`."""
+        service = self.service or {}
+        if end is None:
+            end = start + timedelta(minutes=int(service["duration_minutes"]))
+        tail = int(service.get("buffer_after_minutes", 0)) + int(self.settings["booking"]["travel_buffer_minutes"])
         return Job(start, end, end + timedelta(minutes=tail))
 
 
@@ -72,20 +75,22 @@ def jobs_of(calendar: CalendarDayModel | None, except_order: str | None = None) 
     ]
 
 
-def load(service_id: str, days: list[date], with_process_map: bool = False) -> Setup:
+def load(service_id: str | None, days: list[date], with_process_map: bool = False) -> Setup:
     """Round trip 1: the active technicians (Query `by-role`). Round trip 2 (BatchGetItem): the
     settings, the service, each technician's calendar for each day and, for a booking, the head
     of the process map."""
     from chalicelib import workflow
 
     techs = business.technicians()
-    keys = [(CatalogModel, business.catalog.SETTINGS_KIND, business.catalog.SETTINGS_ID), (CatalogModel, business.SERVICE, service_id)]
+    keys = [(CatalogModel, business.catalog.SETTINGS_KIND, business.catalog.SETTINGS_ID)]
+    if service_id:
+        keys.append((CatalogModel, business.SERVICE, service_id))
     if with_process_map:
         keys.append((WorkflowModel, workflow.WORKFLOW_ID, workflow.HEAD))
     keys += [(CalendarDayModel, t.user_id, d.isoformat()) for t in techs for d in days]
     found = batch_get(keys)
-    service_item = found.get((CatalogModel, business.SERVICE, service_id))
-    if service_item is None or not service_item.data.get("active", True):
+    service_item = found.get((CatalogModel, business.SERVICE, service_id)) if service_id else None
+    if service_id and (service_item is None or not service_item.data.get("active", True)):
         raise ValidationFailed("The service is not offered.", [{"field": "service_id", "message": f"no service '{service_id}'"}])
     settings_item = found.get((CatalogModel, business.catalog.SETTINGS_KIND, business.catalog.SETTINGS_ID))
     settings = {**business.catalog.DEFAULT_SETTINGS, **(settings_item.data if settings_item else {})}
@@ -102,16 +107,17 @@ def load(service_id: str, days: list[date], with_process_map: bool = False) -> S
         if head is None:
             raise workflow.NotFound("No process map has been published yet.")
         process_map = workflow.from_head(head)
-    return Setup(settings, business.service_view(service_item), techs, tech_days, process_map)
+    service = business.service_view(service_item) if service_item else None
+    return Setup(settings, service, techs, tech_days, process_map)
 
 
 def qualified(setup: Setup, postcode: str | None) -> list[StaffModel]:
-    skill = setup.service["skill"]
+    skill = setup.service["skill"] if setup.service else None
     code = business.normalise_postcode(postcode) if postcode else None
     result = []
     for t in setup.technicians:
         p = business.profile(t)
-        if skill not in p["skills"]:
+        if skill and skill not in p["skills"]:
             continue
         if code and not any(code.startswith(a) for a in p["areas"]):
             continue
@@ -135,8 +141,9 @@ def is_free(setup: Setup, tech_day: TechnicianDay, job: Job, except_order: str |
     return not any(other.overlaps(job.start, job.blocked_until) for other in jobs)
 
 
-def free_technicians(setup: Setup, start: datetime, postcode: str | None, except_order: str | None = None) -> list[TechnicianDay]:
-    job = setup.job(start)
+def free_technicians(setup: Setup, start: datetime, postcode: str | None, except_order: str | None = None,
+                     end: datetime | None = None) -> list[TechnicianDay]:
+    job = setup.job(start, end)
     day = start.astimezone(setup.zone).date()
     return [
         setup.days[(t.user_id, day)]

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from chalicelib import assignment, availability, business, calendars, observability, orders, settings, workflow
 from chalicelib.auth import Principal
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.models import Address, Customer, Move, Note, OrderModel
+from chalicelib.models import Move, OrderModel
 from chalicelib.validation import Fields
 
 SYSTEM = Principal("system", "system", ("system",))
@@ -38,37 +38,21 @@ class Booked:
     setup: "availability.Setup | None" = None  # what the booking read, to answer without reading again
 
 
-@dataclass
-class Request:
-    service_id: str
-    start: datetime
-    customer: dict
-    address: dict
-    notes: str | None
-    technician_id: str | None = None
+# Where a confirmed booking goes: `scheduled` means a technician and an appointment are set.
+BOOKED_STEP = "scheduled"
 
 
-def parse_public(body: dict) -> Request:
+def parse_public(body: dict) -> orders.Intake:
     """The public booking form's body. Every wrong field is reported at once."""
     fields = Fields(body)
     if body.get("website"):  # the honeypot: hidden from people, filled in by form-filling bots
         fields.error("website", "must be empty")
     service_id = fields.text("service_id", 64)
     start = fields.datetime("start")
-    customer = fields.object("customer")
-    name = customer.text("name", 120) if customer else None
-    email = customer.email("email") if customer else None
-    phone = customer.phone("phone") if customer else None
-    address = fields.object("address")
-    street = address.text("street", 200) if address else None
-    city = address.text("city", 100) if address else None
-    postcode = address.text("postcode", 10) if address else None
-    if postcode and not postcode.replace(" ", "").isalnum():
-        address.error("postcode", "must be letters, digits and spaces")
+    customer, address = orders.parse_contact(fields, email_required=True)
     notes = fields.text("notes", 1000, required=False, multiline=True)
     fields.raise_if_errors()
-    return Request(service_id, start, {"name": name, "email": email, "phone": phone},
-                   {"street": street, "city": city, "postcode": postcode}, notes)
+    return orders.Intake(customer, address, service_id=service_id, note=notes, start=start, confirm=True)
 
 
 def fingerprint(body: dict) -> str:
@@ -101,35 +85,37 @@ def _check_rules(setup: availability.Setup, start: datetime, now: datetime, offi
         raise ValidationFailed("The start time cannot be booked.", errors)
 
 
-def _taken(request: Request, now: datetime, message: str) -> SlotTaken:
-    alternatives = availability.nearest_free(request.service_id, request.start, request.address.get("postcode"), now)
+def _taken(intake: orders.Intake, now: datetime, message: str) -> SlotTaken:
+    alternatives = (availability.nearest_free(intake.service_id, intake.start, intake.address.get("postcode"), now)
+                    if intake.service_id else [])
     return SlotTaken(message, {"alternatives": alternatives})
 
 
-def book(actor: Principal, request: Request, now: datetime, idempotency_key: str | None = None,
+def book(actor: Principal, intake: orders.Intake, now: datetime, idempotency_key: str | None = None,
          fingerprint: str | None = None, source: str = "web", check_rules: bool = True) -> Booked:
-    """Create a scheduled order with a technician's time reserved."""
+    """Create an order with a technician's time reserved, in one transaction with the calendar.
+    With `intake.confirm` it is booked into `scheduled`; otherwise it waits at the start step."""
     order_id = _order_id_for_key(idempotency_key) if idempotency_key else orders.new_id("WO-")
     if idempotency_key:
         earlier = _earlier_booking(order_id, fingerprint)
         if earlier is not None:
             return Booked(earlier, False)
     for _ in range(_ATTEMPTS):
-        setup = availability.load(request.service_id, availability.days_around(request.start), with_process_map=True)
-        day = request.start.astimezone(setup.zone).date()
+        setup = availability.load(intake.service_id, availability.days_around(intake.start), with_process_map=True)
+        day = intake.start.astimezone(setup.zone).date()
         if check_rules:
-            _check_rules(setup, request.start, now, office=source != "web")
-        if request.technician_id:
-            chosen_day = _chosen(setup, request, day, now)
+            _check_rules(setup, intake.start, now, office=source != "web")
+        if intake.technician_id:
+            chosen_day = _chosen(setup, intake, day, now)
             reason = f"Assigned {chosen_day.technician.name} ({chosen_day.technician.user_id}): chosen by {actor.user_id}; free at that time."
         else:
-            free = availability.free_technicians(setup, request.start, request.address.get("postcode"))
+            free = availability.free_technicians(setup, intake.start, intake.address.get("postcode"), end=intake.end)
             chosen_day = assignment.choose(free)
             if chosen_day is None:
-                raise _taken(request, now, "No technician is free at that time any more.")
+                raise _taken(intake, now, "No technician is free at that time any more.")
             reason = assignment.reason(chosen_day, free)
-        job = setup.job(request.start)
-        order = _new_order(order_id, actor, request, setup, job, chosen_day.technician.user_id, reason, now, source,
+        job = setup.job(intake.start, intake.end)
+        order = _new_order(order_id, actor, intake, setup, job, chosen_day.technician.user_id, reason, now, source,
                            fingerprint if idempotency_key else None)
         calendar = calendars.reserve(chosen_day.calendar, chosen_day.technician.user_id, day, order_id, job)
         try:
@@ -143,18 +129,20 @@ def book(actor: Principal, request: Request, now: datetime, idempotency_key: str
             return Booked(earlier, False)
         observability.count("BookingCreated")
         return Booked(order, True, setup)
-    raise _taken(request, now, "That time was just taken by someone else.")
+    raise _taken(intake, now, "That time was just taken by someone else.")
 
 
-def _chosen(setup: availability.Setup, request: Request, day, now: datetime) -> availability.TechnicianDay:
-    tech_day = setup.days.get((request.technician_id, day))
+def _chosen(setup: availability.Setup, intake: orders.Intake, day, now: datetime) -> availability.TechnicianDay:
+    """The technician the office chose, checked the same way: qualified and free."""
+    tech_day = setup.days.get((intake.technician_id, day))
     if tech_day is None:
-        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{request.technician_id}'"}])
-    if setup.service["skill"] not in business.profile(tech_day.technician)["skills"]:
-        raise ValidationFailed("The technician lacks the skill.", [{"field": "technician_id", "message": f"does not have the skill '{setup.service['skill']}'"}])
-    if not availability.is_free(setup, tech_day, setup.job(request.start)):
+        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{intake.technician_id}'"}])
+    skill = setup.service["skill"] if setup.service else None
+    if skill and skill not in business.profile(tech_day.technician)["skills"]:
+        raise ValidationFailed("The technician lacks the skill.", [{"field": "technician_id", "message": f"does not have the skill '{skill}'"}])
+    if not availability.is_free(setup, tech_day, setup.job(intake.start, intake.end)):
         raise SlotTaken(f"{tech_day.technician.name} is not free at that time.",
-                        {"alternatives": availability.nearest_free(request.service_id, request.start, None, now)})
+                        {"alternatives": availability.nearest_free(intake.service_id, intake.start, None, now) if intake.service_id else []})
     return tech_day
 
 
@@ -169,33 +157,18 @@ def _earlier_booking(order_id: str, fingerprint: str | None) -> OrderModel | Non
     return order
 
 
-def _new_order(order_id, actor, request, setup, job, technician_id, reason, now, source, fingerprint) -> OrderModel:
-    pm = setup.process_map
-    intake = "Booked online" if source == "web" else f"Booked by phone by {actor.user_id}"
-    order = OrderModel(
-        order_id,
-        workflow_id=workflow.WORKFLOW_ID,
-        workflow_version=pm.version,
-        step=pm.start_step,
-        step_entered_at=now,
-        created_at=now,
-        updated_at=now,
-        created_by=actor.user_id,
-        source=source,
-        customer=Customer(**request.customer),
-        address=Address(**request.address),
-        service_id=request.service_id,
-        service_name=setup.service["name"],
-        appointment_start=job.start,
-        appointment_end=job.end,
-        technician_id=technician_id,
-        manage_token=secrets.token_urlsafe(32),
-        booking_key_hash=fingerprint,
-        line_items=[],
-        notes=[Note(note_id=orders.new_id("N-"), text=request.notes, author=actor.user_id, at=now)] if request.notes else [],
-        history=[Move(from_step=None, to_step=pm.start_step, by=actor.user_id, at=now, note=intake)],
-    )
-    orders.apply_move(SYSTEM if actor.role == "customer" else actor, order, "scheduled", reason, now)
+def _new_order(order_id, actor, intake, setup, job, technician_id, reason, now, source, fingerprint) -> OrderModel:
+    order = orders.build(order_id, actor, intake, setup.process_map, now, source,
+                         service_name=setup.service["name"] if setup.service else None)
+    order.appointment_start, order.appointment_end = job.start, job.end
+    order.technician_id = technician_id
+    order.manage_token = secrets.token_urlsafe(32)
+    order.booking_key_hash = fingerprint
+    if intake.confirm:
+        orders.apply_move(SYSTEM if actor.role == "customer" else actor, order, BOOKED_STEP, reason, now)
+    else:
+        first = order.history[0]
+        first.note = f"{first.note}. Time reserved. {reason}"
     return order
 
 
@@ -227,6 +200,7 @@ def customer_view(order: OrderModel, settings_data: dict | None = None, technici
             if order.appointment_start else None
         ),
         "technician": {"name": _first_name(order.technician_id, technician)} if order.technician_id else None,
+        "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
         "changeable_until": cutoff.astimezone(tz).isoformat() if cutoff else None,
     }
 
@@ -276,57 +250,64 @@ def check_changeable(order: OrderModel, now: datetime) -> None:
 # --- changing a booking -----------------------------------------------------------------------
 
 def reschedule(order: OrderModel, new_start: datetime, actor: Principal, now: datetime,
-               technician_id: str | None = None, expected: int | None = None, move_to: str | None = None) -> OrderModel:
-    """Move the appointment: the same technician when free, else the assignment rule. The old
-    time is released and the new reserved in the same transaction as the order."""
+               technician_id: str | None = None, expected: int | None = None, new_end: datetime | None = None) -> OrderModel:
+    """Move the appointment (or set the first one): the chosen technician, else the same one when
+    free, else the assignment rule. The old time is released and the new reserved in the same
+    transaction as the order. A job without a service keeps its length unless `new_end` is given."""
     for _ in range(_ATTEMPTS):
         if expected is not None and expected != order.version:
             raise Conflict(f"The order changed since you read it (version {order.version}, you sent {expected}).",
                            {"order_id": order.order_id, "current_version": int(order.version)})
+        end = new_end
+        if end is None and not order.service_id and order.appointment_start:
+            end = new_start + (order.appointment_end - order.appointment_start)
         setup = availability.load(order.service_id, availability.days_around(new_start))
         tz = setup.zone
         new_day = new_start.astimezone(tz).date()
         _check_rules(setup, new_start, now, office=actor.role in ("admin", "dispatcher"))
-        request = Request(order.service_id, new_start, {}, {"postcode": order.address.postcode}, None, technician_id)
+        wanted = orders.Intake({}, {"postcode": order.address.postcode}, service_id=order.service_id,
+                               technician_id=technician_id, start=new_start, end=end)
         if technician_id:
-            chosen = _chosen_for_change(setup, request, new_day, order.order_id)
+            chosen = _chosen_for_change(setup, wanted, new_day, order.order_id)
             reason = f"Assigned {chosen.technician.name} ({chosen.technician.user_id}): chosen by {actor.user_id}."
         else:
-            free = availability.free_technicians(setup, new_start, order.address.postcode, except_order=order.order_id)
+            free = availability.free_technicians(setup, new_start, order.address.postcode, except_order=order.order_id, end=end)
             same = [d for d in free if d.technician.user_id == order.technician_id]
             chosen = same[0] if same else assignment.choose(free)
             if chosen is None:
-                raise _taken(request, now, "No technician is free at that time.")
+                raise _taken(wanted, now, "No technician is free at that time.")
             reason = "Kept the same technician." if same else assignment.reason(chosen, free)
-        job = setup.job(new_start)
+        job = setup.job(new_start, end)
         touched = _release_old(order, tz, keep=(chosen.technician.user_id, new_day))
         calendar = calendars.reserve(chosen.calendar, chosen.technician.user_id, new_day, order.order_id, job)
         old_start = order.appointment_start
         order.appointment_start, order.appointment_end = job.start, job.end
         order.technician_id = chosen.technician.user_id
+        order.manage_token = order.manage_token or secrets.token_urlsafe(32)
         order.updated_at = now
         change = (f"Rescheduled from {old_start.astimezone(tz).isoformat()} to {job.start.astimezone(tz).isoformat()}. "
                   if old_start else f"Appointment set for {job.start.astimezone(tz).isoformat()}. ")
-        if move_to:
-            orders.apply_move(actor, order, move_to, change + reason, now)
-        else:
-            order.history = list(order.history) + [Move(from_step=order.step, to_step=order.step, by=actor.user_id,
-                                                        at=now, note=change + reason)]
+        # Not a move: the step stays; the entry keeps the change in the order's audit trail.
+        order.history = list(order.history) + [Move(from_step=order.step, to_step=order.step, by=actor.user_id,
+                                                    at=now, note=change + reason)]
         try:
             calendars.commit(order, touched + [calendar])
             observability.count("BookingRescheduled")
             return order
         except calendars.CalendarChanged:
             order = orders.load(order.order_id)
-    raise _taken(Request(order.service_id, new_start, {}, {"postcode": order.address.postcode}, None), now,
-                 "That time was just taken by someone else.")
+    raise _taken(orders.Intake({}, {"postcode": order.address.postcode}, service_id=order.service_id, start=new_start),
+                 now, "That time was just taken by someone else.")
 
 
-def _chosen_for_change(setup, request, day, order_id) -> availability.TechnicianDay:
-    tech_day = setup.days.get((request.technician_id, day))
+def _chosen_for_change(setup, wanted: orders.Intake, day, order_id) -> availability.TechnicianDay:
+    tech_day = setup.days.get((wanted.technician_id, day))
     if tech_day is None:
-        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{request.technician_id}'"}])
-    if not availability.is_free(setup, tech_day, setup.job(request.start), except_order=order_id):
+        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{wanted.technician_id}'"}])
+    skill = setup.service["skill"] if setup.service else None
+    if skill and skill not in business.profile(tech_day.technician)["skills"]:
+        raise ValidationFailed("The technician lacks the skill.", [{"field": "technician_id", "message": f"does not have the skill '{skill}'"}])
+    if not availability.is_free(setup, tech_day, setup.job(wanted.start, wanted.end), except_order=order_id):
         raise SlotTaken(f"{tech_day.technician.name} is not free at that time.", {"alternatives": []})
     return tech_day
 
@@ -369,13 +350,16 @@ def cancel(order: OrderModel, actor: Principal, now: datetime, note: str = "Canc
 
 
 def assign(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
-    """POST /orders/{id}/assign: the office sets (or changes) the technician and the time.
+    """POST /orders/{id}/assign: the office sets or changes the technician and the time; the
+    step stays (confirming a requested order is a move to `scheduled`).
 
-    Without `technician_id` the assignment rule picks one; without `start` the current time is
-    kept. An order still in the start step moves to `scheduled` in the same write."""
+    Without `technician_id` the current technician is kept when free, else the assignment rule
+    picks one; without `start` the current time is kept. A job without a service needs `end` the
+    first time."""
     fields = Fields(body)
     technician_id = fields.text("technician_id", 64, required=False)
     start = fields.datetime("start", required=False)
+    end = fields.datetime("end", required=False)
     expected = fields.integer("expected_version", minimum=1)
     fields.raise_if_errors()
     order = orders.load(order_id)
@@ -384,36 +368,26 @@ def assign(principal: Principal, order_id: str, body: dict, now: datetime) -> Or
                        {"order_id": order_id, "current_version": int(order.version)})
     start = start or order.appointment_start
     problems = []
-    if not order.service_id:
-        problems.append({"field": "service_id", "message": "the order needs a service (its duration and skill) to be booked"})
     if start is None:
         problems.append({"field": "start", "message": "is required: the order has no appointment yet"})
+    elif end is not None and end <= start:
+        problems.append({"field": "end", "message": "must be after the start"})
+    elif not order.service_id and end is None and order.appointment_start is None:
+        problems.append({"field": "end", "message": "is required for a job without a service"})
+    pm = workflow.version(int(order.workflow_version))
+    if pm.step(order.step).is_end:
+        problems.append({"field": "order_id", "message": f"the order is '{order.step}'"})
     if problems:
         raise ValidationFailed("The order cannot be assigned.", problems)
-    pm = workflow.version(int(order.workflow_version))
-    move_to = "scheduled" if order.step == pm.start_step else None
-    if pm.step(order.step).is_end:
-        raise ValidationFailed("The order is closed.", [{"field": "order_id", "message": f"the order is '{order.step}'"}])
-    return reschedule(order, start, principal, now, technician_id=technician_id, expected=expected, move_to=move_to)
+    return reschedule(order, start, principal, now, technician_id=technician_id, expected=expected, new_end=end)
 
 
-def parse_phone_intake(body: dict) -> Request:
-    """POST /orders with a `start`: the office books by phone (email or phone, either will do)."""
-    fields = Fields(body)
-    service_id = fields.text("service_id", 64)
-    start = fields.datetime("start")
-    technician_id = fields.text("technician_id", 64, required=False)
-    customer = fields.object("customer")
-    name = customer.text("name", 120) if customer else None
-    email = customer.email("email", required=False) if customer else None
-    phone = customer.phone("phone", required=False) if customer else None
-    if customer and not (email or phone) and not any(e["field"].startswith("customer.") for e in fields.errors):
-        customer.error("email", "an email or a phone number is required")
-    address = fields.object("address")
-    street = address.text("street", 200) if address else None
-    city = address.text("city", 100) if address else None
-    postcode = address.text("postcode", 16) if address else None
-    notes = fields.text("note", 2000, required=False, multiline=True)
-    fields.raise_if_errors()
-    return Request(service_id, start, {"name": name, "email": email, "phone": phone},
-                   {"street": street, "city": city, "postcode": postcode}, notes, technician_id)
+def phone_intake(principal: Principal, body: dict, now: datetime) -> tuple[OrderModel, object]:
+    """POST /orders: an order with a time is booked onto a calendar (checked like any booking);
+    one without waits at the start step. Returns the order and the technician, when known."""
+    intake = orders.parse_intake(body)
+    if intake.start is None:
+        order = orders.create(principal, intake, now)
+        return order, None
+    booked = book(principal, intake, now, source="phone")
+    return booked.order, booked.setup.technician(booked.order.technician_id)

@@ -15,7 +15,8 @@ def reminder_hour() -> int:
     return int(settings.env("REMINDER_LOCAL_HOUR", "17"))
 
 
-def send_day_before(now: datetime) -> dict:
+def send_day_before(now: datetime, context=None) -> dict:
+    automations.use_lambda_context(context)
     tz = business.zone()
     local_now = now.astimezone(tz)
     if local_now.hour < reminder_hour():

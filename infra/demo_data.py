@@ -120,39 +120,42 @@ def load_staff_and_setup(now: datetime) -> None:
     workflow.publish(PROCESS_MAP, "admin-1", now)
 
 
+def _next_weekday(day):
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
 def load_orders(now: datetime) -> list[str]:
-    """Today's demo job for tech1 (scheduled), one for tech2 tomorrow, one waiting in requested."""
+    """Today's demo job for tech1 and one on the next weekday for tech2, both booked by phone
+    onto their calendars (whatever the hour, so the demo always has a job of the day), and one
+    request still waiting to be booked."""
+    from chalicelib import booking
+
     dispatcher = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
     tz = ZoneInfo(TIMEZONE)
     today = now.astimezone(tz).date()
-
-    def at(day, hour):
-        return datetime.combine(day, time(hour), tz).isoformat()
-
     jobs = [
-        ("tech-1", today, 10, "Margaret Holloway", "margaret.holloway@example.net", "+44 7700 900123",
+        ("tech-1", today, "window-install", "Margaret Holloway", "margaret.holloway@example.net", "+44 7700 900123",
          "7 Orchard Lane", "Bristol", "BS6 5AB", "Replace two casement windows, front bedroom."),
-        ("tech-2", today + timedelta(days=1), 13, "Daniel Osei", "daniel.osei@example.net", "+44 7700 900456",
+        ("tech-2", _next_weekday(today), "survey", "Daniel Osei", "daniel.osei@example.net", "+44 7700 900456",
          "41 Harbour View", "Bristol", "BS1 6XN", "Patio door survey and quote."),
     ]
     ids = []
-    for tech, day, hour, name, email, phone, street, city, postcode, description in jobs:
-        order = orders.create(dispatcher, {
-            "customer": {"name": name, "email": email, "phone": phone},
-            "address": {"street": street, "city": city, "postcode": postcode},
-            "service_name": "Window installation",
-            "description": description,
-            "technician_id": tech,
-            "appointment": {"start": at(day, hour), "end": at(day, hour + 2)},
-        }, now)
-        order = orders.move(dispatcher, order, "scheduled", "Booked by phone", order.version, now)
-        ids.append(order.order_id)
-    waiting = orders.create(dispatcher, {
-        "customer": {"name": "Helen Carter", "email": "helen.carter@example.net", "phone": "+44 7700 900789"},
-        "address": {"street": "3 Mill Road", "city": "Bath", "postcode": "BA1 2QT"},
-        "service_name": "Glazing repair",
-        "description": "Misted double-glazed unit in the kitchen; call to arrange a visit.",
-    }, now)
+    for tech, day, service_id, name, email, phone, street, city, postcode, description in jobs:
+        intake = orders.Intake(
+            {"name": name, "email": email, "phone": phone}, {"street": street, "city": city, "postcode": postcode},
+            service_id=service_id, description=description, technician_id=tech,
+            start=datetime.combine(day, time(10), tz), confirm=True,
+        )
+        ids.append(booking.book(dispatcher, intake, now, source="phone", check_rules=False).order.order_id)
+    waiting = orders.create(dispatcher, orders.Intake(
+        {"name": "Helen Carter", "email": "helen.carter@example.net", "phone": "+44 7700 900789"},
+        {"street": "3 Mill Road", "city": "Bath", "postcode": "BA1 2QT"},
+        service_id="glazing-repair",
+        description="Misted double-glazed unit in the kitchen; call to arrange a visit.",
+    ), now)
     ids.append(waiting.order_id)
     return ids
 

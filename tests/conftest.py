@@ -1,6 +1,7 @@
 """One fixture builds the world: in-process moto with the tables, the Cognito pool and the demo
 business; tests state only what differs."""
 import gzip
+import itertools
 import json
 import os
 import sys
@@ -256,9 +257,27 @@ def as_(client):
     return make
 
 
+_slots = itertools.count()
+
+
+def next_free_slot() -> dict:
+    """Weekdays from Monday 4 January 2027: 08:00, 10:30 and 13:00 (GMT), two hours each, so the
+    travel buffer never makes two of them clash and every technician works then."""
+    from datetime import date, timedelta
+
+    n = next(_slots)
+    day, weekday_index = date(2027, 1, 4), n // 3
+    day += timedelta(days=weekday_index // 5 * 7 + weekday_index % 5)
+    hour, minute = [(8, 0), (10, 30), (13, 0)][n % 3]
+    start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+
+
 @pytest.fixture
 def new_order(as_):
-    """Create an order by phone intake; keyword arguments override the body."""
+    """Create an order by phone intake; keyword arguments override the body. By default it is
+    tech1's, with its own two-hour appointment reserved (each order a different free slot, from
+    January 2027, clear of the dates tests name), waiting in `requested`."""
 
     def make(who="dispatcher", **overrides):
         body = {
@@ -266,7 +285,7 @@ def new_order(as_):
             "address": {"street": "1 Analytical Way", "city": "Bristol", "postcode": "BS1 1AA"},
             "service_name": "Window installation",
             "technician_id": "tech-1",
-            "appointment": {"start": "2026-11-30T10:00:00+00:00", "end": "2026-11-30T12:00:00+00:00"},
+            "appointment": next_free_slot(),
         }
         body.update(overrides)
         r = as_(who).post("/orders", body)

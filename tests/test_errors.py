@@ -132,12 +132,15 @@ def test_a_wrong_content_type_is_415_in_the_same_shape(as_, content_type):
 
 @pytest.fixture
 def no_orders(world):
-    """The listing tests start from an empty orders table (the module shares one world). Found
-    through the listing index and deleted one by one: no Scan."""
-    from chalicelib.models import OrderModel
+    """The listing tests start from an empty orders table and empty calendars (the module shares
+    one world). Found through the listing index and the technicians' keys: no Scan."""
+    from chalicelib.models import CalendarDayModel, OrderModel
 
     for order in OrderModel.by_created.query(OrderModel.list_pk.default):
         order.delete()
+    for technician in ("tech-1", "tech-2", "tech-3"):
+        for day in CalendarDayModel.query(technician):
+            day.delete()
 
 
 def b64(value) -> str:

@@ -10,11 +10,8 @@ bp = Blueprint(__name__)
 
 @staff_route(bp, "/orders", OFFICE, methods=("POST",))
 def create_order(principal):
-    data = body(bp)
-    if "start" in data:  # booked straight onto a technician's calendar
-        booked = booking.book(principal, booking.parse_phone_intake(data), clock.now(), source="phone")
-        return json_response(orders.view(booked.order, booked.setup.technician(booked.order.technician_id)), status=201)
-    return json_response(orders.view(orders.create(principal, data, clock.now())), status=201)
+    order, technician = booking.phone_intake(principal, body(bp), clock.now())
+    return json_response(orders.view(order, technician), status=201)
 
 
 @staff_route(bp, "/orders", OFFICE)

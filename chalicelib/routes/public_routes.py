@@ -10,6 +10,14 @@ from chalicelib.validation import Fields
 bp = Blueprint(__name__)
 
 
+@public_route(bp, "/public/business", cors=True)
+def public_business():
+    """What a booking page shows of the business: its name, contact details, timezone and currency."""
+    data = business.settings()
+    return json_response({key: data.get(key) for key in ("name", "phone", "email", "address", "timezone", "currency")}
+                         | {"cancellation_cutoff_hours": data["booking"]["cancellation_cutoff_hours"]})
+
+
 @public_route(bp, "/public/services", cors=True)
 def public_services():
     return json_response({"services": [
