@@ -77,9 +77,9 @@ def measure_for(technicians: int, counter: CallCounter) -> dict:
         with counter.counting() as calls:
             availability.public_availability({"service_id": "survey", "date": "2026-12-02", "days": "7"}, NOW)
         result["availability_week"] = sum(calls.values())
-        request = booking.Request("survey", parse_datetime("2026-12-02T10:00:00+00:00"),
-                                  {"name": "Bench", "email": "bench@example.net", "phone": "+44 7700 900000"},
-                                  {"street": "1 Bench St", "city": "Bristol", "postcode": "BS1 1AA"}, None)
+        request = orders.Intake({"name": "Bench", "email": "bench@example.net", "phone": "+44 7700 900000"},
+                                {"street": "1 Bench St", "city": "Bristol", "postcode": "BS1 1AA"},
+                                service_id="survey", start=parse_datetime("2026-12-02T10:00:00+00:00"), confirm=True)
         with counter.counting() as calls:
             booked = booking.book(booking.CUSTOMER, request, NOW)
             booking.booking_answer(booked.order, booked.setup)
