@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser bench install clean
+.PHONY: run test browser bench fuzz install clean review policy package deploy destroy admin staff
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "pip<26.3"
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
@@ -17,10 +17,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m infra.local
 
+# One review now against the running local system (start `make run` first, in another terminal).
+PERIOD ?= daily
+review: $(STAMP)
+	$(BIN)/python -m infra.review --period $(PERIOD)
+
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q tests
 
-# Chromium for the browser tests (tests/test_booking_browser.py), from Debian's packages, only
+# Chromium for the browser tests (tests/browser.py), from Debian's packages, only
 # when /usr/bin/chromium is missing. Without root or apt-get it says so and carries on: those
 # tests are then skipped, with the reason. (Playwright's own browser download is never used.)
 browser:
@@ -37,6 +42,38 @@ browser:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Schemathesis against a fresh local system, on docs/openapi.yaml as it serves it: ten minutes of
+# examples, boundaries, random input and stateful sequences (tests/fuzz.py). `make test` runs a
+# one-minute profile of the same (tests/test_fuzz.py). FUZZ_SEED=<n> replays a run.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --profile full $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+# --- AWS (README, "Deploying to AWS") ---------------------------------------------------------
+# make package [STAGE=prod]: build/<stage>/sam.json + deployment.zip, offline; prints the zip size.
+# make deploy STAGE=prod SENDER_EMAIL=... PUBLIC_BASE_URL=... [ALARM_EMAIL=... ALLOWED_ORIGINS=...]
+# make admin STAGE=prod EMAIL=... NAME="..."   make staff ... ROLE=technician   make destroy STAGE=prod
+# make policy: rewrite .chalice/policy-*.json after the code changes which AWS calls it makes.
+STAGE ?= prod
+
+policy: $(STAMP)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m infra.policy
+
+package: $(STAMP)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m infra.package --stage $(STAGE)
+
+deploy: package
+	$(BIN)/python -m infra.deploy deploy --stage $(STAGE)
+
+destroy: $(STAMP)
+	$(BIN)/python -m infra.deploy destroy --stage $(STAGE)
+
+admin: $(STAMP)
+	$(BIN)/python -m infra.create_admin --stage $(STAGE) --email "$(EMAIL)" --name "$(NAME)"
+
+ROLE ?= technician
+staff: $(STAMP)
+	$(BIN)/python -m infra.create_admin --stage $(STAGE) --email "$(EMAIL)" --name "$(NAME)" --role $(ROLE)
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache

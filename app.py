@@ -4,10 +4,12 @@ Every rule lives in `chalicelib`; each function here hands over to it in one cal
 """
 import os
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import automations, clock, errors, observability, reminders
-from chalicelib.routes import order_routes, public_routes, setup_routes, system, workflow_routes
+from chalicelib import automations, clock, errors, invoicing, observability, reminders, reviews
+from chalicelib.routes import (
+    invoice_routes, order_routes, public_routes, review_routes, setup_routes, system, workflow_routes,
+)
 
 app = Chalice(app_name="workorders")
 app.api.binary_types = []  # every answer is JSON or text
@@ -17,6 +19,8 @@ app.register_blueprint(workflow_routes.bp)
 app.register_blueprint(order_routes.bp)
 app.register_blueprint(public_routes.bp)
 app.register_blueprint(setup_routes.bp)
+app.register_blueprint(invoice_routes.bp)
+app.register_blueprint(review_routes.bp)
 
 
 @app.middleware("http")
@@ -64,3 +68,35 @@ def on_order_change(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def send_appointment_reminders(event):
     return reminders.send_day_before(clock.now(), event.context)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def reconcile_invoices(event):
+    return invoicing.reconcile(clock.now())
+
+
+@app.schedule(Cron(0, 9, "*", "*", "?", "*"))
+def send_payment_reminders(event):
+    return invoicing.send_payment_reminders(clock.now())
+
+
+# Reviews: cron is UTC and the business's timezone has daylight saving, so each runs hourly and
+# acts from REVIEW_LOCAL_HOUR local time, once per period (chalicelib/reviews.py).
+@app.schedule(Cron(5, "*", "*", "*", "?", "*"))
+def review_daily(event):
+    return reviews.scheduled("daily", clock.now())
+
+
+@app.schedule(Cron(10, "*", "*", "*", "?", "*"))
+def review_weekly(event):
+    return reviews.scheduled("weekly", clock.now())
+
+
+@app.schedule(Cron(15, "*", "*", "*", "?", "*"))
+def review_monthly(event):
+    return reviews.scheduled("monthly", clock.now())
+
+
+@app.schedule(Cron(20, "*", "*", "*", "?", "*"))
+def review_quarterly(event):
+    return reviews.scheduled("quarterly", clock.now())

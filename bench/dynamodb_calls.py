@@ -2,7 +2,6 @@
 operation runs against in-process moto with the demo business (and N technicians)."""
 import collections
 import json
-import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -10,11 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update({
-    "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "APP_STAGE": "bench", "POWERTOOLS_METRICS_DISABLED": "true",
-})
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from bench import use_in_process_moto  # noqa: E402
+
+use_in_process_moto()
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 
@@ -62,9 +59,8 @@ def _world(technicians: int):
 def measure_for(technicians: int, counter: CallCounter) -> dict:
     from moto import mock_aws
 
-    from chalicelib import availability, booking, orders
+    from chalicelib import availability, booking, fieldwork, orders
     from chalicelib.auth import Principal
-    from chalicelib.validation import parse_datetime
     from tests.conftest import reset_caches
 
     with mock_aws():
@@ -77,9 +73,9 @@ def measure_for(technicians: int, counter: CallCounter) -> dict:
         with counter.counting() as calls:
             availability.public_availability({"service_id": "survey", "date": "2026-12-02", "days": "7"}, NOW)
         result["availability_week"] = sum(calls.values())
-        request = orders.Intake({"name": "Bench", "email": "bench@example.net", "phone": "+44 7700 900000"},
-                                {"street": "1 Bench St", "city": "Bristol", "postcode": "BS1 1AA"},
-                                service_id="survey", start=parse_datetime("2026-12-02T10:00:00+00:00"), confirm=True)
+        request = booking.parse_public({"service_id": "survey", "start": "2026-12-02T10:00:00+00:00",
+                                        "customer": {"name": "Bench", "email": "bench@example.net", "phone": "+44 7700 900000"},
+                                        "address": {"street": "1 Bench St", "city": "Bristol", "postcode": "BS1 1AA"}})
         with counter.counting() as calls:
             booked = booking.book(booking.CUSTOMER, request, NOW)
             booking.booking_answer(booked.order, booked.setup)
@@ -87,11 +83,33 @@ def measure_for(technicians: int, counter: CallCounter) -> dict:
         result["booking_calls"] = dict(calls)
         tech = Principal(booked.order.technician_id, "technician", ("technician",))
         with counter.counting() as calls:
+            fieldwork.technician_jobs(tech, {"date": "2026-12-02"})
+        result["technician_day"] = sum(calls.values())
+        result["technician_day_calls"] = dict(calls)
+        with counter.counting() as calls:
             orders.transition(tech, booked.order.order_id, {"to": "en_route", "expected_version": int(booked.order.version)}, NOW)
         result["transition"] = sum(calls.values())
         result["transition_calls"] = dict(calls)
+        result.update(_invoice_creation(booked.order.order_id, counter))
     reset_caches()
     return result
+
+
+def _invoice_creation(order_id: str, counter: CallCounter) -> dict:
+    """One `create_invoice` for a completed order with two line items: issue (BatchGetItem of the
+    order, the invoice, the settings and the year's counter; TransactWriteItems), PDF stored,
+    send claimed and recorded (UpdateItem x3), the order moved (GetItem, PutItem)."""
+    from chalicelib import invoicing
+    from chalicelib.models import LineItem, OrderModel
+
+    order = OrderModel.get(order_id)
+    order.line_items = [LineItem(item_id=f"LI-{i}", description="Casement window", quantity=2, unit_price_cents=42000,
+                                 added_by="bench", added_at=NOW) for i in range(2)]
+    order.step = "completed"
+    order.save()
+    with counter.counting() as calls:
+        invoicing.create_invoice(order_id, NOW)
+    return {"invoice_creation": sum(calls.values()), "invoice_creation_calls": dict(calls)}
 
 
 def measure() -> dict:
@@ -111,6 +129,10 @@ def measure() -> dict:
             "booking_detail": by_n[3]["booking_calls"],
             "transition": by_n[3]["transition"],
             "transition_detail": by_n[3]["transition_calls"],
+            "technician_day": {f"technicians_{n}": r["technician_day"] for n, r in by_n.items()},
+            "technician_day_detail": by_n[3]["technician_day_calls"],
+            "invoice_creation": by_n[3]["invoice_creation"],
+            "invoice_creation_detail": by_n[3]["invoice_creation_calls"],
         }
     }
 

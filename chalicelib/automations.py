@@ -101,8 +101,17 @@ def _zone(name: str):
     return ZoneInfo(name)
 
 
+def create_invoice(order: OrderModel, step: workflow.Step) -> dict:
+    """Invoice the order, email the invoice with its PDF and move the order to `invoiced`
+    (chalicelib/invoicing.py). The invoice email also tells the customer the job is complete."""
+    from chalicelib import clock, invoicing
+
+    return invoicing.create_invoice(order.order_id, clock.now())
+
+
 REGISTRY = {
     "notify_customer": notify_customer,
+    "create_invoice": create_invoice,
 }
 
 

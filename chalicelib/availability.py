@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from chalicelib import business
 from chalicelib.errors import ValidationFailed
 from chalicelib.models import CalendarDayModel, CatalogModel, StaffModel, WorkflowModel, batch_get
+from chalicelib.validation import parse_date
 
 UTC = timezone.utc
 
@@ -209,7 +210,7 @@ def parse_days(params: dict) -> list[date]:
     errors = []
     raw_date = params.get("date") or ""
     try:
-        first = date.fromisoformat(raw_date)
+        first = parse_date(raw_date)
     except ValueError:
         errors.append({"field": "date", "message": "must be a date YYYY-MM-DD"})
         first = None

@@ -132,17 +132,19 @@ def book(actor: Principal, intake: orders.Intake, now: datetime, idempotency_key
     raise _taken(intake, now, "That time was just taken by someone else.")
 
 
-def _chosen(setup: availability.Setup, intake: orders.Intake, day, now: datetime) -> availability.TechnicianDay:
-    """The technician the office chose, checked the same way: qualified and free."""
-    tech_day = setup.days.get((intake.technician_id, day))
+def _chosen(setup: availability.Setup, wanted: orders.Intake, day, now: datetime,
+            except_order: str | None = None) -> availability.TechnicianDay:
+    """The technician the office chose, checked the same way as any booking: qualified and free
+    (apart from `except_order`, the order being moved)."""
+    tech_day = setup.days.get((wanted.technician_id, day))
     if tech_day is None:
-        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{intake.technician_id}'"}])
+        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{wanted.technician_id}'"}])
     skill = setup.service["skill"] if setup.service else None
     if skill and skill not in business.profile(tech_day.technician)["skills"]:
         raise ValidationFailed("The technician lacks the skill.", [{"field": "technician_id", "message": f"does not have the skill '{skill}'"}])
-    if not availability.is_free(setup, tech_day, setup.job(intake.start, intake.end)):
-        raise SlotTaken(f"{tech_day.technician.name} is not free at that time.",
-                        {"alternatives": availability.nearest_free(intake.service_id, intake.start, None, now) if intake.service_id else []})
+    if not availability.is_free(setup, tech_day, setup.job(wanted.start, wanted.end), except_order):
+        alternatives = availability.nearest_free(wanted.service_id, wanted.start, None, now) if wanted.service_id else []
+        raise SlotTaken(f"{tech_day.technician.name} is not free at that time.", {"alternatives": alternatives})
     return tech_day
 
 
@@ -268,7 +270,7 @@ def reschedule(order: OrderModel, new_start: datetime, actor: Principal, now: da
         wanted = orders.Intake({}, {"postcode": order.address.postcode}, service_id=order.service_id,
                                technician_id=technician_id, start=new_start, end=end)
         if technician_id:
-            chosen = _chosen_for_change(setup, wanted, new_day, order.order_id)
+            chosen = _chosen(setup, wanted, new_day, now, except_order=order.order_id)
             reason = f"Assigned {chosen.technician.name} ({chosen.technician.user_id}): chosen by {actor.user_id}."
         else:
             free = availability.free_technicians(setup, new_start, order.address.postcode, except_order=order.order_id, end=end)
@@ -298,18 +300,6 @@ def reschedule(order: OrderModel, new_start: datetime, actor: Principal, now: da
             order = orders.load(order.order_id)
     raise _taken(orders.Intake({}, {"postcode": order.address.postcode}, service_id=order.service_id, start=new_start),
                  now, "That time was just taken by someone else.")
-
-
-def _chosen_for_change(setup, wanted: orders.Intake, day, order_id) -> availability.TechnicianDay:
-    tech_day = setup.days.get((wanted.technician_id, day))
-    if tech_day is None:
-        raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{wanted.technician_id}'"}])
-    skill = setup.service["skill"] if setup.service else None
-    if skill and skill not in business.profile(tech_day.technician)["skills"]:
-        raise ValidationFailed("The technician lacks the skill.", [{"field": "technician_id", "message": f"does not have the skill '{skill}'"}])
-    if not availability.is_free(setup, tech_day, setup.job(wanted.start, wanted.end), except_order=order_id):
-        raise SlotTaken(f"{tech_day.technician.name} is not free at that time.", {"alternatives": []})
-    return tech_day
 
 
 def _release_old(order: OrderModel, tz, keep=None) -> list:

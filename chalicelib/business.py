@@ -109,10 +109,15 @@ def update_settings(body: dict) -> dict:
         fields.error("allow_free_text_items", "must be true or false")
     for key in ("address", "email", "phone"):
         fields.text(key, 200, required=False)
+    tax_rate = fields.integer("tax_rate_basis_points", 0, 10000, required=False)
+    terms = fields.integer("payment_terms_days", 0, 365, required=False)
+    instructions = fields.text("payment_instructions", 1000, required=False, multiline=True)
     fields.raise_if_errors()
     updated = {**current, "booking": rules}
     for key, value in (("name", name), ("timezone", tz_name), ("currency", currency and currency.upper()),
-                       ("opening_hours", hours), ("allow_free_text_items", free_text)):
+                       ("opening_hours", hours), ("allow_free_text_items", free_text),
+                       ("tax_rate_basis_points", tax_rate), ("payment_terms_days", terms),
+                       ("payment_instructions", instructions)):
         if value is not None:
             updated[key] = value
     for key in ("address", "email", "phone"):

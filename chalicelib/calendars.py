@@ -71,6 +71,10 @@ def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool
             for cal in calendars:
                 tx.save(cal)
     except TransactWriteError as exc:
+        from chalicelib import orders
+
+        if orders.is_too_large(exc):
+            raise orders.order_full(order.order_id)
         reasons = exc.cancellation_reasons if exc.cause_response_code == "TransactionCanceledException" else []
         codes = [r.code if r else None for r in reasons]
         if codes and codes[0] == "ConditionalCheckFailed":

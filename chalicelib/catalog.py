@@ -14,6 +14,10 @@ DEFAULT_SETTINGS = {
     "timezone": "UTC",
     "currency": "USD",
     "allow_free_text_items": True,
+    # Invoicing: VAT or sales tax in basis points (2000 = 20 %), days to pay, how to pay.
+    "tax_rate_basis_points": 0,
+    "payment_terms_days": 14,
+    "payment_instructions": "",
 }
 
 

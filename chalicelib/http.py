@@ -16,8 +16,22 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 
-def body(bp: Blueprint, required: bool = True) -> dict:
-    return validation.json_body(bp.current_request.raw_body, required)
+def body(bp: Blueprint, required: bool = True, max_bytes: int | None = None) -> dict:
+    return validation.json_body(bp.current_request.raw_body, required, max_bytes)
+
+
+def idempotency_key(bp: Blueprint) -> str | None:
+    """The optional `Idempotency-Key` header: 8 to 128 printable characters."""
+    from chalicelib.errors import BadRequest
+
+    key = bp.current_request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 8 <= len(key) <= 128 or not key.isprintable():
+        raise BadRequest("The Idempotency-Key header must be 8 to 128 printable characters.",
+                         {"field": "Idempotency-Key"}, code="invalid_idempotency_key")
+    return key
 
 
 def query(bp: Blueprint) -> dict:

@@ -38,3 +38,18 @@ def flush() -> None:
 
 
 _created: set = set()
+
+
+def publish(dimensions: dict[str, str], values: dict[str, tuple[str, float | None]]) -> None:
+    """Emit one EMF document now with its own dimensions (for example a step and a period):
+    `values` maps a metric name to (MetricUnit name, value); None values are left out."""
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+    emitted = EphemeralMetrics(namespace=NAMESPACE, service="workorders")
+    for name, value in dimensions.items():
+        emitted.add_dimension(name=name, value=str(value))
+    for name, (unit, value) in values.items():
+        if value is not None:
+            emitted.add_metric(name=name, unit=MetricUnit[unit], value=value)
+    if emitted.metric_set:
+        emitted.flush_metrics()

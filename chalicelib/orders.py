@@ -5,10 +5,11 @@ one order, one wins and the other gets 409 with nothing overwritten. History is 
 """
 import base64
 import binascii
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from pynamodb.exceptions import PutError, QueryError
 
@@ -36,6 +37,15 @@ def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
+def id_for_key(prefix: str, scope: str, key: str | None) -> str:
+    """A fresh id, or, for a client's Idempotency-Key, the same id every time the key is replayed
+    for this scope (an order), so a replay finds what the first attempt wrote."""
+    if not key:
+        return new_id(prefix)
+    digest = hashlib.sha256(f"{scope}:{key}".encode()).digest()
+    return prefix + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:12])
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
@@ -58,8 +68,32 @@ def load_for(principal: Principal, order_id: str) -> OrderModel:
     return order
 
 
-def view(order: OrderModel, technician=None) -> dict:
-    tech = technician if technician is not None else staff.find(order.technician_id)
+def next_steps(order: OrderModel, principal: Principal) -> list[dict]:
+    """The steps this person may move the order to now (before exit conditions are checked)."""
+    pm = workflow.version(int(order.workflow_version))
+    return [
+        {"key": key, "label": pm.step(key).label}
+        for key in pm.step(order.step).next
+        if principal.role in pm.step(key).allowed_roles
+    ]
+
+
+def _file_url(s3_key: str) -> str:
+    """A short-lived link to a private file (photo, signature) for the person viewing the order."""
+    from chalicelib.aws import client
+
+    return client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": settings.files_bucket(), "Key": s3_key}, ExpiresIn=FILE_URL_SECONDS
+    )
+
+
+FILE_URL_SECONDS = 900
+
+
+def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
+    """The order as staff see it; with `principal`, also the moves they may make next."""
+    tech = technician if technician is not None else staff.profile(order.technician_id)
+    pm = workflow.version(int(order.workflow_version))
     items = [
         {
             "id": li.item_id,
@@ -76,6 +110,7 @@ def view(order: OrderModel, technician=None) -> dict:
     return {
         "order_id": order.order_id,
         "step": order.step,
+        "step_label": pm.step(order.step).label if pm.has_step(order.step) else order.step,
         "step_entered_at": _iso(order.step_entered_at),
         "version": int(order.version),
         "workflow_version": int(order.workflow_version),
@@ -102,6 +137,17 @@ def view(order: OrderModel, technician=None) -> dict:
             {"from": m.from_step, "to": m.to_step, "by": m.by, "at": _iso(m.at), "note": m.note}
             for m in order.history
         ],
+        "photos": [
+            {"id": p.photo_id, "url": _file_url(p.s3_key), "content_type": p.content_type, "size_bytes": int(p.size_bytes),
+             "uploaded_by": p.uploaded_by, "uploaded_at": _iso(p.uploaded_at)}
+            for p in order.photos
+        ],
+        "signature": (
+            {"url": _file_url(order.signature.s3_key), "signed_by": order.signature.signed_by,
+             "captured_by": order.signature.captured_by, "at": _iso(order.signature.at)}
+            if order.signature else None
+        ),
+        **({"next_steps": next_steps(order, principal)} if principal else {}),
         "created_at": _iso(order.created_at),
         "updated_at": _iso(order.updated_at),
         "created_by": order.created_by,
@@ -211,12 +257,26 @@ def list_orders(params: dict) -> dict:
 
 # --- writing ----------------------------------------------------------------------------------
 
+def is_too_large(exc) -> bool:
+    """DynamoDB refuses an item over 400 KB: an order that gathered that much in notes, items and
+    moves. A ValidationException about the item's size, from a write or a transaction."""
+    return exc.cause_response_code == "ValidationException" and "size" in str(exc.cause_response_message or "")
+
+
+def order_full(order_id: str) -> ValidationFailed:
+    return ValidationFailed(
+        "This work order has reached its size limit (400 KB): it can take no more notes, items or moves.",
+        [{"field": "order_id", "message": f"'{order_id}' is full"}], code="order_too_large")
+
+
 def _save(order: OrderModel, conflict_message: str) -> None:
     try:
         order.save()
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict(conflict_message, {"order_id": order.order_id})
+        if is_too_large(exc):
+            raise order_full(order.order_id)
         raise
 
 
@@ -296,7 +356,7 @@ def build(order_id: str, principal: Principal, intake: Intake, pm: workflow.Proc
           source: str, service_name: str | None = None) -> OrderModel:
     """A new order at the start step of `pm` (unsaved)."""
     created = "Booked online" if source == "web" else "Created by phone intake"
-    return OrderModel(
+    order = OrderModel(
         order_id,
         workflow_id=workflow.WORKFLOW_ID,
         workflow_version=pm.version,
@@ -316,6 +376,23 @@ def build(order_id: str, principal: Principal, intake: Intake, pm: workflow.Proc
         notes=[Note(note_id=new_id("N-"), text=intake.note, author=principal.user_id, at=now)] if intake.note else [],
         history=[Move(from_step=None, to_step=pm.start_step, by=principal.user_id, at=now, note=created)],
     )
+    track_step(order, pm.step(pm.start_step), now)
+    return order
+
+
+def track_step(order: OrderModel, step: workflow.Step, entered_at: datetime) -> None:
+    """Put the order in `step` and keep the review indexes' attributes with it: while the step
+    is open, `open_step` and the SLA due time (none without an SLA); once it is an end step,
+    the month it closed. Call it wherever an order's step changes."""
+    order.step = step.key
+    order.step_entered_at = entered_at
+    if step.is_end:
+        order.open_step, order.sla_due_at = None, None
+        order.closed_month = entered_at.astimezone(timezone.utc).strftime("%Y-%m")
+        return
+    order.open_step = step.key
+    order.sla_due_at = entered_at + timedelta(minutes=step.sla_minutes) if step.sla_minutes else None
+    order.closed_month = None
 
 
 def create(principal: Principal, intake: Intake, now: datetime) -> OrderModel:
@@ -328,17 +405,23 @@ def create(principal: Principal, intake: Intake, now: datetime) -> OrderModel:
     return order
 
 
-def transition(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+def transition(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None = None) -> OrderModel:
+    """Move an order. With an Idempotency-Key, a replay of a move already made answers with the
+    order as it is now and changes nothing, even if the order has moved on since."""
     fields = Fields(body)
     target = fields.text("to", 40)
     note = fields.text("note", 1000, required=False, multiline=True)
     expected = fields.integer("expected_version", minimum=1)
     fields.raise_if_errors()
     order = load_for(principal, order_id)
-    return move(principal, order, target, note, expected, now)
+    move_key = id_for_key("MV-", order_id, key) if key else None
+    if move_key and any(m.key == move_key for m in order.history):
+        return order
+    return move(principal, order, target, note, expected, now, move_key)
 
 
-def move(principal: Principal, order: OrderModel, target: str, note: str | None, expected: int | None, now: datetime) -> OrderModel:
+def move(principal: Principal, order: OrderModel, target: str, note: str | None, expected: int | None, now: datetime,
+         move_key: str | None = None) -> OrderModel:
     """Move an order to `target` if the map allows it, this person may, and the exit conditions
     of the current step hold. Entry automations run from the orders stream."""
     if expected is not None and expected != order.version:
@@ -346,7 +429,7 @@ def move(principal: Principal, order: OrderModel, target: str, note: str | None,
             f"The order changed since you read it (version {order.version}, you sent {expected}).",
             {"order_id": order.order_id, "current_version": int(order.version)},
         )
-    destination = apply_move(principal, order, target, note, now)
+    destination = apply_move(principal, order, target, note, now, move_key)
     if releases_time(order, destination):
         from chalicelib import booking
 
@@ -369,7 +452,8 @@ def releases_time(order: OrderModel, destination: workflow.Step) -> bool:
     return booked and (cancelled or destination.key == _start_step(order))
 
 
-def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime) -> workflow.Step:
+def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime,
+               move_key: str | None = None) -> workflow.Step:
     """Check a move against the order's process-map version and apply it to `order` (unsaved)."""
     pm = workflow.version(int(order.workflow_version))
     current = pm.step(order.step)
@@ -395,14 +479,15 @@ def apply_move(principal: Principal, order: OrderModel, target: str, note: str |
                 f"The order cannot leave '{current.key}' yet: " + "; ".join(u["message"] for u in unmet) + ".",
                 {"step": current.key, "unmet_conditions": unmet},
             )
-    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note)]
-    order.step = target
-    order.step_entered_at = now
+    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note, key=move_key)]
+    track_step(order, destination, now)
     order.updated_at = now
     return destination
 
 
-def _append(principal: Principal, order_id: str, expected: int | None, change) -> OrderModel:
+def append(principal: Principal, order_id: str, expected: int | None, change) -> OrderModel:
+    """Apply `change` to the fresh order and save, re-reading on a concurrent write. `change`
+    returns False when there is nothing to do (an idempotent replay)."""
     for _ in range(_APPEND_ATTEMPTS):
         order = load_for(principal, order_id)
         if expected is not None and expected != order.version:
@@ -410,11 +495,14 @@ def _append(principal: Principal, order_id: str, expected: int | None, change) -
                 f"The order changed since you read it (version {order.version}, you sent {expected}).",
                 {"order_id": order_id, "current_version": int(order.version)},
             )
-        change(order)
+        if change(order) is False:  # an idempotent replay: already applied
+            return order
         try:
             order.save()
             return order
         except PutError as exc:
+            if is_too_large(exc):
+                raise order_full(order_id)
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             if expected is not None:
@@ -426,21 +514,23 @@ def _closed(order: OrderModel) -> bool:
     return workflow.version(int(order.workflow_version)).step(order.step).is_end
 
 
-def add_note(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+def add_note(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None = None) -> OrderModel:
     fields = Fields(body)
     text = fields.text("text", 2000, multiline=True)
     expected = fields.integer("expected_version", minimum=1, required=False)
     fields.raise_if_errors()
-    note = Note(note_id=new_id("N-"), text=text, author=principal.user_id, at=now)
+    note = Note(note_id=id_for_key("N-", order_id, key), text=text, author=principal.user_id, at=now)
 
     def change(order):
+        if any(n.note_id == note.note_id for n in order.notes):
+            return False
         order.notes = list(order.notes) + [note]
         order.updated_at = now
 
-    return _append(principal, order_id, expected, change)
+    return append(principal, order_id, expected, change)
 
 
-def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None = None) -> OrderModel:
     """From the price list (`price_item_id`, `quantity`) or free text (`description`,
     `quantity`, `unit_price_cents`) where the business allows it. Technicians cannot set prices."""
     fields = Fields(body)
@@ -462,7 +552,7 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
         if not catalog.business().get("allow_free_text_items", True):
             raise ValidationFailed("This business only allows items from the price list.", [{"field": "price_item_id", "message": "is required"}])
     line = LineItem(
-        item_id=new_id("LI-"),
+        item_id=id_for_key("LI-", order_id, key),
         description=description,
         quantity=quantity,
         unit_price_cents=unit_price,
@@ -472,9 +562,11 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
     )
 
     def change(order):
+        if any(li.item_id == line.item_id for li in order.line_items):
+            return False
         if _closed(order):
             raise MoveNotAllowed(f"The order is '{order.step}'; its items can no longer change.", {"step": order.step})
         order.line_items = list(order.line_items) + [line]
         order.updated_at = now
 
-    return _append(principal, order_id, expected, change)
+    return append(principal, order_id, expected, change)

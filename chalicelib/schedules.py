@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from chalicelib import business, clock
 from chalicelib.errors import ValidationFailed
 from chalicelib.models import CalendarDayModel, OrderModel
+from chalicelib.validation import parse_date
 
 MAX_DAYS = 31
 
@@ -15,7 +16,7 @@ def _date(params: dict, name: str, default: date) -> date:
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        return parse_date(value)
     except ValueError:
         raise ValidationFailed("A date is not valid.", [{"field": name, "message": "must be a date YYYY-MM-DD"}])
 

@@ -18,9 +18,16 @@ STAFF_TABLE = _name("STAFF_TABLE", "staff")
 CATALOG_TABLE = _name("CATALOG_TABLE", "catalog")
 IDEMPOTENCY_TABLE = _name("IDEMPOTENCY_TABLE", "idempotency")
 CALENDAR_TABLE = _name("CALENDAR_TABLE", "calendar")
+INVOICES_TABLE = _name("INVOICES_TABLE", "invoices")
+SEQUENCES_TABLE = _name("SEQUENCES_TABLE", "sequences")
+REVIEWS_TABLE = _name("REVIEWS_TABLE", "reviews")
 
 # Request bodies larger than this are refused with 413 before they are parsed.
 MAX_BODY_BYTES = 64 * 1024
+# Photos technicians upload (S3 presigned POST) and the signature PNG.
+PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_SIGNATURE_BYTES = 200 * 1024
 # Largest page GET /orders returns, whatever `limit` asks for.
 ORDERS_PAGE_CAP = 100
 
@@ -42,6 +49,16 @@ def user_pool_id() -> str:
 
 def user_pool_client_id() -> str:
     return env("COGNITO_CLIENT_ID")
+
+
+def files_bucket() -> str:
+    return env("FILES_BUCKET", f"workorders-{STAGE}-files")
+
+
+def reports_bucket() -> str:
+    """Where review reports go (`reports/<period>/<date>.json|csv`): REPORTS_BUCKET, else the
+    files bucket."""
+    return os.environ.get("REPORTS_BUCKET") or files_bucket()
 
 
 def sender_email() -> str:

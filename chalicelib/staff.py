@@ -3,6 +3,9 @@
 Cognito holds the passwords and the group (role) of each user; the staff table holds the
 profile the app shows and the email -> user id lookup used at sign-in.
 """
+import threading
+import time
+
 from chalicelib import settings
 from chalicelib.aws import client
 from chalicelib.errors import NotFound, Unauthorized
@@ -23,6 +26,35 @@ def find(user_id: str | None) -> StaffModel | None:
         return StaffModel.get(user_id)
     except StaffModel.DoesNotExist:
         return None
+
+
+# The profiles an order view shows (name, email, phone of its technician), kept per container for
+# a short while: a warm Lambda serves many views of the same few technicians, and a GetItem each
+# time would double the cost of reading an order. Writes in this container drop their entry; other
+# containers see a change within PROFILE_TTL_SECONDS.
+PROFILE_TTL_SECONDS = 120.0
+_profiles: dict[str, tuple[float, StaffModel | None]] = {}
+_profiles_lock = threading.Lock()
+
+
+def profile(user_id: str | None) -> StaffModel | None:
+    """`find`, cached per container for PROFILE_TTL_SECONDS (for display only, never for checks)."""
+    if not user_id:
+        return None
+    now = time.monotonic()
+    with _profiles_lock:
+        hit = _profiles.get(user_id)
+    if hit is not None and now - hit[0] < PROFILE_TTL_SECONDS:
+        return hit[1]
+    member = find(user_id)
+    with _profiles_lock:
+        _profiles[user_id] = (now, member)
+    return member
+
+
+def forget_profile(user_id: str) -> None:
+    with _profiles_lock:
+        _profiles.pop(user_id, None)
 
 
 def find_by_email(email: str) -> StaffModel | None:
@@ -76,4 +108,5 @@ def create(user_id: str, email: str, name: str, role: str, password: str, phone:
     cognito.admin_add_user_to_group(UserPoolId=pool, Username=user_id, GroupName=role)
     member = StaffModel(user_id, email=email, name=name, role=role, phone=phone)
     member.save()
+    forget_profile(user_id)
     return member

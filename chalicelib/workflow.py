@@ -18,6 +18,8 @@ KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # (self-service cancellation through the manage link).
 MOVER_ROLES = ("admin", "dispatcher", "technician", "system", "customer")
 MAX_STEPS = 50
+# A year. DynamoDB stores numbers of at most 38 digits, so an unbounded SLA could fail the write.
+MAX_SLA_MINUTES = 366 * 24 * 60
 
 
 def _has_line_items(order) -> bool:
@@ -32,6 +34,10 @@ def _has_appointment(order) -> bool:
     return order.appointment_start is not None and order.appointment_end is not None
 
 
+def _has_signature(order) -> bool:
+    return order.signature is not None
+
+
 def _has_customer_email(order) -> bool:
     return bool(order.customer and order.customer.email)
 
@@ -42,6 +48,7 @@ CONDITIONS = {
     "has_technician": (_has_technician, "a technician must be assigned"),
     "has_appointment": (_has_appointment, "an appointment (start and end) must be set"),
     "has_customer_email": (_has_customer_email, "the customer needs an email address"),
+    "has_signature": (_has_signature, "the customer's signature is needed"),
 }
 
 
@@ -169,8 +176,8 @@ def parse(document, staff_exists) -> ProcessMap:
             errors.append({"field": f"{path}.owner", "message": "must be a staff user id or null"})
             owner = None
         sla = raw.get("sla_minutes")
-        if sla is not None and (isinstance(sla, bool) or not isinstance(sla, int) or sla <= 0):
-            errors.append({"field": f"{path}.sla_minutes", "message": "must be a positive whole number of minutes or null"})
+        if sla is not None and (isinstance(sla, bool) or not isinstance(sla, int) or not 0 < sla <= MAX_SLA_MINUTES):
+            errors.append({"field": f"{path}.sla_minutes", "message": f"must be a positive whole number of minutes, at most {MAX_SLA_MINUTES}, or null"})
             sla = None
         nxt = _as_str_list(raw.get("next", []), f"{path}.next", errors)
         if key in nxt:

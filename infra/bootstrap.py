@@ -44,11 +44,20 @@ def create_user_pool(name: str = "workorders-staff") -> dict:
 
 
 def create_bucket(name: str) -> None:
+    """The private files bucket. Browsers of the app's own site may POST photos to it (presigned)."""
     s3 = client("s3")
     if settings.region() == "us-east-1":
         s3.create_bucket(Bucket=name)
     else:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": settings.region()})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [settings.public_base_url()],
+        "AllowedMethods": ["POST", "GET"],
+        "AllowedHeaders": ["*"],
+        "MaxAgeSeconds": 600,
+    }]})
 
 
 def verify_sender(email: str) -> None:

@@ -17,6 +17,10 @@ BUSINESS = {
     "address": "12 Glazier Row, Bristol BS1 4DJ",
     "email": "office@example.com",
     "phone": "+44 117 496 0000",
+    # Invoicing: 20 % VAT, 14 days to pay, by bank transfer.
+    "tax_rate_basis_points": 2000,
+    "payment_terms_days": 14,
+    "payment_instructions": "Bank transfer to Clearview Windows Ltd, sort code 12-34-56, account 12345678.",
     "opening_hours": {
         "mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]], "wed": [["08:00", "18:00"]],
         "thu": [["08:00", "18:00"]], "fri": [["08:00", "18:00"]], "sat": [["09:00", "13:00"]], "sun": [],
@@ -86,11 +90,11 @@ PROCESS_MAP = {
          "next": ["in_progress", "scheduled", "on_hold", "cancelled"], "exit_conditions": [],
          "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
         {"key": "in_progress", "label": "In progress", "owner": "dispatcher-1", "sla_minutes": 480,
-         "next": ["completed", "on_hold", "cancelled"], "exit_conditions": ["has_line_items"],
+         "next": ["completed", "on_hold", "cancelled"], "exit_conditions": ["has_line_items", "has_signature"],
          "automations": [], "allowed_roles": FIELD_ROLES},
         {"key": "completed", "label": "Completed", "owner": "admin-1", "sla_minutes": 60,
          "next": ["invoiced"], "exit_conditions": ["has_line_items"],
-         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
+         "automations": ["create_invoice"], "allowed_roles": FIELD_ROLES},
         {"key": "invoiced", "label": "Invoiced", "owner": "admin-1", "sla_minutes": 43200,
          "next": ["paid"], "exit_conditions": [], "automations": [], "allowed_roles": ["admin", "system"]},
         {"key": "paid", "label": "Paid", "owner": "admin-1", "sla_minutes": 10080,
@@ -127,10 +131,15 @@ def _next_weekday(day):
     return day
 
 
+# The waiting request came in by phone yesterday: past its step's four-hour SLA, so the daily
+# review always has something to show its owner.
+WAITING_SINCE = timedelta(days=1)
+
+
 def load_orders(now: datetime) -> list[str]:
     """Today's demo job for tech1 and one on the next weekday for tech2, both booked by phone
     onto their calendars (whatever the hour, so the demo always has a job of the day), and one
-    request still waiting to be booked."""
+    request still waiting to be booked, since yesterday."""
     from chalicelib import booking
 
     dispatcher = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
@@ -155,7 +164,7 @@ def load_orders(now: datetime) -> list[str]:
         {"street": "3 Mill Road", "city": "Bath", "postcode": "BA1 2QT"},
         service_id="glazing-repair",
         description="Misted double-glazed unit in the kitchen; call to arrange a visit.",
-    ), now)
+    ), now - WAITING_SINCE)
     ids.append(waiting.order_id)
     return ids
 

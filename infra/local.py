@@ -582,8 +582,9 @@ class WebRequestHandler(chalice_local.ChaliceRequestHandler):
         else:
             self._send(200, {"Content-Type": content_type(answer.path)}, answer.path.read_bytes())
 
-    # The base class binds its own _generic_handle to these names, so rebind them here.
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _handle
+    # The base class binds its own _generic_handle to these names, so rebind them here. TRACE and
+    # QUERY too: without them the standard library answers 501 in HTML, where the app answers 405.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_QUERY = _handle
 
     def _discard_body(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -717,6 +718,9 @@ class LocalSystem:
             self.threads.append(threading.Thread(
                 target=run_schedules, args=(self.jobs, self.stop_event, lambda: datetime.now(UTC)),
                 name="schedules", daemon=True))
+        # The first invoice would otherwise pay for importing the PDF library (about a second),
+        # as a Lambda cold start does; locally it is loaded in the background at start-up.
+        self.threads.append(threading.Thread(target=importlib.import_module, args=("fpdf",), name="warm-up", daemon=True))
         for thread in self.threads:
             thread.start()
 

@@ -20,7 +20,8 @@ os.environ.update(
         "AWS_SECURITY_TOKEN": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "APP_STAGE": "test",
+        # The dev stage: chalice.test.Client applies its environment_variables during each call.
+        "APP_STAGE": "dev",
         "POWERTOOLS_METRICS_NAMESPACE": "WorkOrders",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -57,13 +58,14 @@ def jwks_url(tmp_path_factory):
 
 
 def reset_caches():
-    from chalicelib import auth, automations, aws, notifications, workflow
+    from chalicelib import auth, automations, aws, notifications, staff, workflow
     from chalicelib.models import ALL_MODELS
 
     aws.client.cache_clear()
     automations._run_once.cache_clear()
     notifications._environment.cache_clear()
     workflow._versions.clear()
+    staff._profiles.clear()
     auth._key_set = auth._KeySet()
     for model in ALL_MODELS:
         model._connection = None
@@ -293,3 +295,23 @@ def new_order(as_):
         return r.json
 
     return make
+
+
+# --- the orders stream --------------------------------------------------------------------------
+
+@pytest.fixture
+def stream(world):
+    """Reads moto's orders stream and turns its records into the Lambda event's shape."""
+    from tests.helpers import StreamReader
+
+    return StreamReader()
+
+
+@pytest.fixture
+def deliver(client):
+    """Hand records to the stream handler in one batch; returns the handler's answer."""
+
+    def invoke(records):
+        return client.lambda_.invoke("on_order_change", {"Records": records}).payload
+
+    return invoke

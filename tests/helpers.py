@@ -247,3 +247,34 @@ def scheduled_event(handler_name: str):
         "detail": {},
     }
     return getattr(app, handler_name)(event, None)
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def tiny_png() -> str:
+    """A valid 1x1 PNG, base64: what a signature canvas sends, only smaller."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+    raw += chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00")) + chunk(b"IEND", b"")
+    return base64.b64encode(raw).decode()
+
+
+TINY_PNG = tiny_png()
+
+
+def deliver_chaotically(deliver, records, seed=7, copies=3):
+    """Every record `copies` times, shuffled, in batches of 1 to 5; every batch must succeed."""
+    import random
+
+    rng = random.Random(seed)
+    pool = [r for r in records for _ in range(copies)]
+    rng.shuffle(pool)
+    while pool:
+        size = rng.randint(1, 5)
+        batch, pool = pool[:size], pool[size:]
+        assert deliver(batch) == {"batchItemFailures": []}

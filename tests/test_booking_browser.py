@@ -1,120 +1,18 @@
 """The booking page in a real browser: Debian's Chromium, headless, phone-sized, driven by
 Playwright against the whole local system (`python -m infra.local`, as `make run` starts it).
-
-Needs the `playwright` Python package (requirements-dev.txt) and Chromium at /usr/bin/chromium
-(`make browser`, as root, installs it with apt-get; CHROMIUM_PATH points elsewhere); without
-either, these tests are skipped with the reason on a developer's machine, and fail in CI
-(CI=true), where `make test` must have installed them. Playwright's own browser download
-(`playwright install`) is never used.
+What it needs, and when it is skipped: tests/browser.py.
 """
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
+from tests.browser import PHONE, browser, expect, local_system_fixture  # noqa: F401  (browser: a fixture)
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-if not IN_CI:
-    pytest.importorskip(
-        "playwright.sync_api", reason="the playwright package is not installed: pip install -r requirements-dev.txt")
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make browser` as root (apt-get install -y chromium)",
-                    allow_module_level=True)
-import playwright.sync_api as sync_api  # noqa: E402  (in CI a missing browser stack must fail)
-
-expect = sync_api.expect
-
-
-# --- the local system, as a process ------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LocalSystem:
-    """`python -m infra.local --port <free port>` with LOCAL_DIR in a temporary folder, so its
-    outbox (`<LOCAL_DIR>/outbox/*.eml`) is this test's alone."""
-
-    def __init__(self, local_dir: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.local_dir = local_dir
-        self.outbox = local_dir / "outbox"
-        self.log_path = local_dir / "local.log"
-        # The test process points AWS at an in-process mock (conftest); the system brings its own.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_", "JWKS_"))}
-        env.update(LOCAL_DIR=str(local_dir), PYTHONUNBUFFERED="1")
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "infra.local", "--port", str(self.port)],
-                                        cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_up(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"infra.local exited early:\n{self.log}"
-            try:
-                if requests.get(f"{self.url}/health", timeout=5).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"/health did not answer within {timeout} s:\n{self.log}")
-
-    def emails(self) -> list:
-        parser = BytesParser(policy=policy.default)
-        return [parser.parsebytes(p.read_bytes()) for p in sorted(self.outbox.glob("*.eml"))]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # stops cleanly, like Ctrl-C
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self._log.close()
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory):
-    local = LocalSystem(tmp_path_factory.mktemp("booking-local"))
-    try:
-        local.wait_until_up()
-        yield local
-    finally:
-        local.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+system = local_system_fixture("booking")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 poller, and the whole thing started as a process, used over HTTP and stopped with Ctrl-C."""
 import http.client
 import json
-import os
 import re
 import signal
 import socket
@@ -10,22 +9,15 @@ import subprocess
 import sys
 import threading
 import time
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 import requests
 
 from infra.local import StaticSite, StreamPoller, api_server, content_type
+from tests.local_system import LocalSystem, child_env
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def refuses_connections(port: int) -> bool:
@@ -251,39 +243,8 @@ def test_a_handler_that_raises_fails_the_whole_batch_until_it_succeeds(orders_st
 PASSWORD = "Demo-Password-1"
 
 
-def child_env() -> dict:
-    """This environment without the test world's AWS settings (the local system sets its own)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_", "JWKS_"))}
-
-
-class LocalProcess:
-    """`python -m infra.local` on a free port, with its outbox in a temporary folder."""
-
-    def __init__(self, tmp_path: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.outbox = tmp_path / "local" / "outbox"
-        self.log_path = tmp_path / "local.log"
-        env = {**child_env(), "LOCAL_DIR": str(tmp_path / "local"), "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_up(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"infra.local exited early:\n{self.log}"
-            try:  # the port is bound early: a probe may wait in the backlog until the API serves
-                if requests.get(f"{self.url}/health", timeout=5).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.2)
-        raise AssertionError(f"/health did not answer within {timeout} s:\n{self.log}")
+class LocalProcess(LocalSystem):
+    """The local system, with what these tests look at besides."""
 
     def moto_port(self) -> int:
         return int(re.search(r"embedded AWS: http://127\.0\.0\.1:(\d+)", self.log)[1])
@@ -293,14 +254,11 @@ class LocalProcess:
         assert r.status_code == 200, r.text
         return r.json()["id_token"]
 
-    def emails(self) -> list:
-        parser = BytesParser(policy=policy.default)
-        return [parser.parsebytes(p.read_bytes()) for p in sorted(self.outbox.glob("*.eml"))]
-
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        self._log.close()
 
 
 @pytest.fixture
@@ -379,7 +337,7 @@ def test_a_taken_port_is_reported_and_nothing_is_left_running(tmp_path):
         port = taken.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-m", "infra.local", "--port", str(port), "--local-dir", str(tmp_path)],
-            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
+            cwd=ROOT, env=child_env(tmp_path), capture_output=True, text=True, timeout=60,
         )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"127.0.0.1:{port} is already in use" in result.stdout

@@ -6,7 +6,7 @@ import pytest
 from chalicelib import settings
 from chalicelib.models import OrderModel, StaffModel
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import ScanForbidden, StreamReader
+from tests.helpers import TINY_PNG, ScanForbidden, StreamReader
 
 
 def test_the_guard_trips_on_a_deliberate_scan(world, scan_guard):
@@ -49,6 +49,10 @@ def test_a_working_day_runs_without_a_scan(as_, new_order, client, scan_guard):
         order = tech.post(f"/orders/{oid}/transitions", {"to": step, "expected_version": order["version"]}).json
     order = tech.post(f"/orders/{oid}/line-items", {"price_item_id": "glazing-unit", "quantity": 2}).json
     order = tech.post(f"/orders/{oid}/notes", {"text": "Replaced both units"}).json
+    assert tech.get("/technician/jobs?date=2027-01-04").status == 200
+    upload = tech.post(f"/orders/{oid}/photos/upload-url", {"content_type": "image/jpeg", "size_bytes": 2048})
+    assert upload.status == 201, upload
+    order = tech.post(f"/orders/{oid}/signature", {"image_png_base64": TINY_PNG, "signed_by": "Ada Lovelace"}).json
     order = tech.post(f"/orders/{oid}/transitions", {"to": "completed", "expected_version": order["version"]}).json
     for step in ("invoiced", "paid", "closed"):
         order = admin.post(f"/orders/{oid}/transitions", {"to": step, "expected_version": order["version"]}).json

@@ -2,42 +2,16 @@
 DynamoDB Streams and handed to the Lambda handler as Lambda would: redelivered, reordered,
 batched arbitrarily, with a poison record among them."""
 import json
-import random
 import warnings
 from email.utils import parseaddr
 
 import pytest
 
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import StreamReader, body_part, raw_emails, sent_emails
+from tests.helpers import TINY_PNG, body_part, deliver_chaotically, raw_emails, sent_emails
 
-NOTIFYING = [s["key"] for s in PROCESS_MAP["steps"] if "notify_customer" in s["automations"]]
-
-
-@pytest.fixture
-def stream(world):
-    return StreamReader()
-
-
-@pytest.fixture
-def deliver(client):
-    """Hand records to the stream handler in one batch; returns the handler's answer."""
-
-    def invoke(records):
-        return client.lambda_.invoke("on_order_change", {"Records": records}).payload
-
-    return invoke
-
-
-def deliver_chaotically(deliver, records, seed=7, copies=3):
-    """Every record `copies` times, shuffled, in batches of 1 to 5; every batch must succeed."""
-    rng = random.Random(seed)
-    pool = [r for r in records for _ in range(copies)]
-    rng.shuffle(pool)
-    while pool:
-        size = rng.randint(1, 5)
-        batch, pool = pool[:size], pool[size:]
-        assert deliver(batch) == {"batchItemFailures": []}
+# The invoice email (create_invoice) is also the customer's "job complete" notice.
+NOTIFYING = [s["key"] for s in PROCESS_MAP["steps"] if {"notify_customer", "create_invoice"} & set(s["automations"])]
 
 
 def emails_for(order_id):
@@ -59,7 +33,7 @@ def add_item(as_, order):
 ROUTES = {
     "scheduled": ["scheduled"],
     "en_route": ["scheduled", "en_route"],
-    "completed": ["scheduled", "en_route", "in_progress", "+item", "completed"],
+    "completed": ["scheduled", "en_route", "in_progress", "+item", "+sign", "completed"],
     "cancelled": ["cancelled"],
 }
 SUBJECTS = {
@@ -70,9 +44,20 @@ SUBJECTS = {
 }
 
 
+def sign(as_, order):
+    r = as_("dispatcher").post(f"/orders/{order['order_id']}/signature", {"image_png_base64": TINY_PNG, "signed_by": "Ada Lovelace"})
+    assert r.status == 201, r
+    return r.json
+
+
 def drive(as_, order, route):
     for step in route:
-        order = add_item(as_, order) if step == "+item" else move(as_, order, step)
+        if step == "+item":
+            order = add_item(as_, order)
+        elif step == "+sign":
+            order = sign(as_, order)
+        else:
+            order = move(as_, order, step)
     return order
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from infra.demo_data import PROCESS_MAP
+from tests.helpers import TINY_PNG
 
 pytestmark = pytest.mark.shared_world
 
@@ -289,8 +290,9 @@ def test_a_step_added_in_the_new_version_governs_only_new_orders(as_, new_order,
     def to_completed(order):
         for step in ("scheduled", "en_route", "in_progress"):
             order = move(as_, order, step).json
-        item = as_("dispatcher").post(f"/orders/{order['order_id']}/line-items", {"price_item_id": "survey", "quantity": 1})
-        return move(as_, item.json, "completed").json
+        as_("dispatcher").post(f"/orders/{order['order_id']}/line-items", {"price_item_id": "survey", "quantity": 1})
+        signed = as_("dispatcher").post(f"/orders/{order['order_id']}/signature", {"image_png_base64": TINY_PNG, "signed_by": "Ada"})
+        return move(as_, signed.json, "completed").json
 
     old, new = to_completed(old), to_completed(new)
     assert move(as_, new, "invoiced", who="admin").json["error"]["details"]["allowed_next"] == ["quality_check"]

@@ -3,8 +3,7 @@ customer's own booking through the manage link."""
 from chalice import Blueprint
 
 from chalicelib import availability, booking, business, clock
-from chalicelib.errors import BadRequest
-from chalicelib.http import body, json_response, public_route, query
+from chalicelib.http import body, idempotency_key, json_response, public_route, query
 from chalicelib.validation import Fields
 
 bp = Blueprint(__name__)
@@ -32,21 +31,10 @@ def public_availability():
     return json_response(availability.public_availability(query(bp), clock.now()))
 
 
-def _idempotency_key() -> str | None:
-    key = bp.current_request.headers.get("idempotency-key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not 8 <= len(key) <= 128 or not key.isprintable():
-        raise BadRequest("The Idempotency-Key header must be 8 to 128 printable characters.",
-                         {"field": "Idempotency-Key"}, code="invalid_idempotency_key")
-    return key
-
-
 @public_route(bp, "/public/bookings", methods=("POST",), cors=True)
 def public_book():
     data = body(bp)
-    key = _idempotency_key()
+    key = idempotency_key(bp)
     request = booking.parse_public(data)
     booked = booking.book(booking.CUSTOMER, request, clock.now(), key, booking.fingerprint(data), source="web")
     return json_response(booking.booking_answer(booked.order, booked.setup), status=201 if booked.created else 200)

@@ -1,0 +1,29 @@
+"""Reviews and process evaluation (admin): stored reviews, an evaluation over any range, and a
+review run on demand."""
+from chalice import Blueprint
+
+from chalicelib import clock, reviews
+from chalicelib.auth import ADMIN
+from chalicelib.http import body, json_response, query, staff_route
+from chalicelib.validation import Fields
+
+bp = Blueprint(__name__)
+
+
+@staff_route(bp, "/reports/reviews", ADMIN)
+def get_review(principal):
+    return json_response(reviews.find(query(bp)))
+
+
+@staff_route(bp, "/reports/process", ADMIN)
+def process_report(principal):
+    return json_response(reviews.process_report(query(bp), clock.now()))
+
+
+@staff_route(bp, "/reviews/run", ADMIN, methods=("POST",))
+def run_review(principal):
+    fields = Fields(body(bp))
+    period = fields.text("period", 20)
+    fields.raise_if_errors()
+    review, ran = reviews.run(period, clock.now(), principal.user_id)
+    return json_response(review, status=201 if ran else 200)
