@@ -32,7 +32,7 @@ def test_every_route_declares_who_may_call_it():
     undeclared = [f"{m} {p}" for p, m, view in ROUTES if not isinstance(getattr(view, "roles", None), tuple)]
     assert not undeclared, "register routes with http.staff_route or http.public_route"
     open_to_anyone = {p for p, m, view in ROUTES if view.roles == ()}
-    unexpected = {p for p in open_to_anyone if p not in ("/health", "/auth/login") and not p.startswith("/public/")}
+    unexpected = {p for p in open_to_anyone if p not in ("/health", "/auth/login", "/auth/refresh") and not p.startswith("/public/")}
     assert not unexpected, "only sign-in, health and the public booking API are open to anyone"
     assert all(set(roles) <= {"admin", "dispatcher", "technician"} for _, _, roles in STAFF_ROUTES)
 
@@ -193,6 +193,40 @@ def test_sign_in_returns_an_id_token_and_the_profile(as_):
     assert r.status == 200, r
     assert r.json["user"] == {"id": "tech-1", "name": "Sam Fischer", "email": "tech1@example.com", "role": "technician"}
     assert r.json["id_token"].count(".") == 2
+    assert r.json["refresh_token"]
+
+
+def test_the_refresh_token_gets_a_new_id_token_that_works(as_):
+    signed_in = as_().post("/auth/login", {"email": "tech1@example.com", "password": "Demo-Password-1"}).json
+    r = as_().post("/auth/refresh", {"refresh_token": signed_in["refresh_token"]})
+    assert r.status == 200, r
+    assert r.json["user"] == signed_in["user"] and r.json["expires_in"] > 0
+    assert "refresh_token" not in r.json
+    mine = as_().get("/technician/jobs", headers={"Authorization": f"Bearer {r.json['id_token']}"})
+    assert mine.status == 200, mine
+
+
+@pytest.mark.parametrize("token", ["not-a-refresh-token", "eyJ" + "A" * 400])
+def test_an_unknown_refresh_token_gets_401(as_, token):
+    r = as_().post("/auth/refresh", {"refresh_token": token})
+    assert r.status == 401, r
+    assert r.json["error"]["code"] == "unauthorized"
+
+
+def test_a_deactivated_user_cannot_refresh(as_):
+    from chalicelib.models import StaffModel
+
+    signed_in = as_().post("/auth/login", {"email": "tech1@example.com", "password": "Demo-Password-1"}).json
+    StaffModel.get("tech-1").update(actions=[StaffModel.active.set(False)])
+    r = as_().post("/auth/refresh", {"refresh_token": signed_in["refresh_token"]})
+    assert r.status == 401, r
+
+
+@pytest.mark.parametrize("body", [{}, {"refresh_token": ""}, {"refresh_token": 42}, {"refresh_token": "a\nb"}])
+def test_a_refresh_without_a_usable_token_names_the_field(as_, body):
+    r = as_().post("/auth/refresh", body)
+    assert r.status == 422, r
+    assert [d["field"] for d in r.json["error"]["details"]] == ["refresh_token"]
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_401(as_):

@@ -535,7 +535,37 @@ def test_a_photo_taken_offline_is_uploaded_when_back_online(page, context, syste
 
 # --- an expired sign-in -------------------------------------------------------------------------
 
-def test_changes_wait_through_an_expired_sign_in(page, context, system, office):
+def test_an_expired_id_token_is_renewed_without_asking_for_the_password(page, context, system, office):
+    booked = book_for_tech1(office, "Ruth Okafor")
+    order_id = booked["order_id"]
+    sign_in(page, system)
+    open_job(page, system, order_id, "Ruth Okafor")
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    note = f"Two sills need filler. {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Add a note").fill(note)
+    page.get_by_role("button", name="Add note").click()
+    expect(sync_status(page)).to_have_text("1 to send")
+
+    # an hour later: the ID token has run out (the server refuses it); the refresh token is good
+    page.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem('tech.session'));
+        s.token = 'an-expired-token'; s.expires_at = Date.now() - 1000;
+        localStorage.setItem('tech.session', JSON.stringify(s));
+    }""")
+    page.reload()
+    expect(page.get_by_role("heading", name="Ruth Okafor", level=1)).to_be_visible()
+    context.set_offline(False)
+    wait_until_sent(page)
+    assert [n["text"] for n in office.order(order_id)["notes"]] == [note]
+    expect(page.get_by_role("heading", name="Please sign in again")).to_have_count(0)
+    renewed = page.evaluate("() => JSON.parse(localStorage.getItem('tech.session'))")
+    assert renewed["token"].count(".") == 2 and renewed["expires_at"] > page.evaluate("Date.now()") + 50 * 60_000
+    assert renewed["refresh_token"] and renewed["user"]["id"] == "tech-1"
+    assert page.errors == []
+
+
+def test_changes_wait_through_a_sign_in_that_has_ended(page, context, system, office):
     booked = book_for_tech1(office, "Owen Price")
     order_id = booked["order_id"]
     sign_in(page, system)
@@ -546,12 +576,12 @@ def test_changes_wait_through_an_expired_sign_in(page, context, system, office):
     page.get_by_role("button", name="Add note").click()
     expect(sync_status(page)).to_have_text("1 to send")
 
-    # the token goes bad (as when it has expired on the server); the app opens again offline,
-    # and back online the API answers 401
+    # the sign-in ends (the token and the refresh token no longer work: revoked, or a month
+    # old); the app opens again offline, and back online the API answers 401
     wait_for_service_worker(page)
     page.evaluate("""() => {
         const s = JSON.parse(localStorage.getItem('tech.session'));
-        s.token = 'not-a-valid-token';
+        s.token = 'not-a-valid-token'; s.refresh_token = 'not-a-valid-refresh-token';
         localStorage.setItem('tech.session', JSON.stringify(s));
     }""")
     page.reload()

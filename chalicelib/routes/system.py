@@ -20,3 +20,11 @@ def login():
     password = fields.text("password", 256)
     fields.raise_if_errors()
     return json_response(staff.login(email, password))
+
+
+@public_route(bp, "/auth/refresh", methods=("POST",))
+def refresh():
+    fields = Fields(body(bp))
+    token = fields.text("refresh_token", 4096)
+    fields.raise_if_errors()
+    return json_response(staff.refresh(token))

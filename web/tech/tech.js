@@ -156,8 +156,10 @@
     writeJson(PREFS_KEY, prefs);
   }
 
-  var session = readJson(SESSION_KEY); // {token, expires_at, user: {id, name, email, role}}
-  function signedIn() { return !!(session && session.token && session.expires_at > Date.now() + 30000); }
+  var session = readJson(SESSION_KEY); // {token, expires_at, refresh_token, user: {id, name, email, role}}
+  function tokenFresh() { return !!(session && session.token && session.expires_at > Date.now() + 30000); }
+  // Signed in while the ID token is fresh, or while a refresh token can get a new one.
+  function signedIn() { return tokenFresh() || !!(session && session.user && session.refresh_token); }
   function me() { return session && session.user ? session.user.id : null; }
 
   // --- IndexedDB: the queue and the last good answers ---------------------------------------
@@ -344,9 +346,45 @@
     });
   }
 
-  /** Calls the API; resolves {status, data, offlineCopy} or rejects with ApiError. */
+  /** Calls the API; resolves {status, data, offlineCopy} or rejects with ApiError. The ID token
+   * lasts an hour: a stale one is renewed with the refresh token first, and a 401 is retried once
+   * after renewing, so a technician signs in once a day, not once an hour. */
   function api(path, options) {
     options = options || {};
+    if (options.auth === false) return call(path, options);
+    var ready = tokenFresh() || !(session && session.refresh_token) ? Promise.resolve()
+      : renewSession().catch(function () { /* the call below gets its own 401, or no connection */ });
+    return ready.then(function () { return call(path, options); }).catch(function (error) {
+      if (error.status !== 401 || options.renewed || !(session && session.refresh_token)) throw error;
+      return renewSession().then(function () {
+        return call(path, Object.assign({}, options, { renewed: true }));
+      }, function () { throw error; });
+    });
+  }
+
+  var renewing = null; // one renewal at a time, shared by every call waiting for it
+  function renewSession() {
+    if (!renewing) {
+      var refreshToken = session.refresh_token;
+      renewing = call('/auth/refresh', { method: 'POST', auth: false, body: { refresh_token: refreshToken } })
+        .then(function (r) {
+          if (!session || session.refresh_token !== refreshToken) return; // signed out meanwhile
+          session = { token: r.data.id_token, expires_at: Date.now() + (r.data.expires_in || 3600) * 1000,
+            refresh_token: refreshToken, user: r.data.user };
+          writeJson(SESSION_KEY, session);
+        }, function (error) {
+          if (error.status === 401 && session && session.refresh_token === refreshToken) {
+            session.refresh_token = null; // ended: the password is needed again
+            writeJson(SESSION_KEY, session);
+          }
+          throw error;
+        })
+        .finally(function () { renewing = null; });
+    }
+    return renewing;
+  }
+
+  function call(path, options) {
     var headers = { Accept: 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     if (options.auth !== false && session && session.token) headers.Authorization = 'Bearer ' + session.token;
@@ -1018,7 +1056,8 @@
           focusOn(showAlert('This app is for technicians', 'Sign in with a technician account. Office staff work from the office tools.', 'error'));
           return;
         }
-        session = { token: data.id_token, expires_at: Date.now() + (data.expires_in || 3600) * 1000, user: data.user };
+        session = { token: data.id_token, expires_at: Date.now() + (data.expires_in || 3600) * 1000,
+          refresh_token: data.refresh_token || null, user: data.user };
         writeJson(SESSION_KEY, session);
         savePrefs({ email: address });
         say('Signed in as ' + data.user.name + '.');
