@@ -5,10 +5,14 @@ deploy (after `make package`):
   2. `aws cloudformation package`: uploads deployment.zip there and points the template at it;
   3. `aws cloudformation deploy`: creates or updates the stack `workorders-<stage>` with the
      parameters you give (a parameter you leave out keeps its value on an update);
-  4. prints the stack's outputs: the API URL, the user pool, the bucket.
+  4. uploads web/tech/ and web/booking/ to the stack's site bucket, which its CloudFront
+     distribution serves at /tech/ (the staff app) and /book/ (the booking pages), in front of
+     the API;
+  5. prints the stack's outputs: the app's and the API's URLs, the user pool, the buckets.
 
-destroy: deletes the stack. The tables, the files bucket and the user pool are kept
-(DeletionPolicy Retain): your work orders, invoices and staff accounts survive.
+destroy: empties the site bucket (only copies of web/), then deletes the stack. The tables, the
+files bucket and the user pool are kept (DeletionPolicy Retain): your work orders, invoices and
+staff accounts survive.
 
 Parameters come from the environment (make passes its command-line variables):
 SENDER_EMAIL, PUBLIC_BASE_URL (both needed the first time), SENDER_NAME, SES_IDENTITY,
@@ -100,6 +104,26 @@ def _bucket_exists(aws: Aws, name: str) -> bool:
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
+def stack_outputs(aws: Aws, where: str, stage: str) -> dict:
+    found = aws("cloudformation", "describe-stacks", "--region", where, "--stack-name", stack_name(stage),
+                "--query", "Stacks[0].Outputs", "--output", "json", capture=True, check=False)
+    return {o["OutputKey"]: o["OutputValue"] for o in json.loads(found or "null") or []}
+
+
+def publish_web(aws: Aws, where: str, bucket: str) -> None:
+    """web/<folder>/ -> s3://<site bucket>/<path>/ for each path the distribution serves. Every file
+    says `Cache-Control: no-cache`, so CloudFront and browsers check for a new version each time
+    (the staff app's service worker keeps its own copy for offline use)."""
+    web = ROOT / "web"
+    for path, folder in template.WEB_PATHS.items():
+        target = f"s3://{bucket}/{path}"
+        aws("s3", "sync", str(web / folder), target, "--region", where, "--delete", "--cache-control", "no-cache",
+            "--exclude", "*.webmanifest")
+        for manifest in sorted((web / folder).rglob("*.webmanifest")):  # a type the CLI does not guess
+            aws("s3", "cp", str(manifest), f"{target}/{manifest.relative_to(web / folder).as_posix()}", "--region", where,
+                "--cache-control", "no-cache", "--content-type", "application/manifest+json")
+
+
 def deploy(stage: str, dry_run: bool) -> None:
     build = ROOT / "build" / stage
     if not (build / "sam.json").exists() and not dry_run:
@@ -114,11 +138,11 @@ def deploy(stage: str, dry_run: bool) -> None:
     aws("cloudformation", "deploy", "--region", where, "--stack-name", stack_name(stage), "--template-file", str(packaged),
         "--s3-bucket", bucket, "--s3-prefix", stack_name(stage), "--capabilities", *CAPABILITIES,
         "--no-fail-on-empty-changeset", *(["--parameter-overrides", *overrides] if overrides else []))
-    outputs = aws("cloudformation", "describe-stacks", "--region", where, "--stack-name", stack_name(stage),
-                  "--query", "Stacks[0].Outputs", "--output", "json", capture=True)
-    if outputs:
-        found = {o["OutputKey"]: o["OutputValue"] for o in json.loads(outputs)}
+    found = stack_outputs(aws, where, stage)
+    publish_web(aws, where, found.get("SiteBucketName", "<SiteBucketName>"))
+    if found:
         print("\nDeployed. The API:", found.get("EndpointURL"))
+        print("The staff app for technicians' phones:", found.get("StaffAppUrl"))
         for key in sorted(found):
             print(f"  {key}: {found[key]}")
         print(f"\nNext: confirm the alarm subscription email, then `make admin STAGE={stage} EMAIL=you@... NAME=\"Your Name\"`.")
@@ -127,6 +151,9 @@ def deploy(stage: str, dry_run: bool) -> None:
 def destroy(stage: str, dry_run: bool) -> None:
     aws = Aws(dry_run)
     where = region(aws)
+    site = stack_outputs(aws, where, stage).get("SiteBucketName", "<SiteBucketName>" if dry_run else None)
+    if site:  # CloudFormation deletes only an empty bucket
+        aws("s3", "rm", f"s3://{site}", "--recursive", "--region", where)
     aws("cloudformation", "delete-stack", "--region", where, "--stack-name", stack_name(stage))
     aws("cloudformation", "wait", "stack-delete-complete", "--region", where, "--stack-name", stack_name(stage))
     print(f"\nStack {stack_name(stage)} deleted. Kept on purpose (DeletionPolicy Retain): the DynamoDB tables, the files "

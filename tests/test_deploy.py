@@ -278,11 +278,59 @@ def test_the_bucket_is_private_encrypted_versioned_and_takes_photo_posts_from_th
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     (cors,) = props["CorsConfiguration"]["CorsRules"]
-    assert "POST" in cors["AllowedMethods"] and cors["AllowedOrigins"] == [{"Ref": "PublicBaseUrl"}]
+    assert "POST" in cors["AllowedMethods"]
+    assert cors["AllowedOrigins"] == [{"Ref": "PublicBaseUrl"}, "https://*.cloudfront.net"]  # the site, the staff app
     reports = [r for r in props["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "reports/"]
     assert reports and reports[0]["Status"] == "Enabled" and reports[0]["ExpirationInDays"]
     (deny,) = tpl["Resources"]["FilesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_one_distribution_serves_the_staff_app_and_booking_pages_from_a_private_bucket_and_the_rest_from_the_api(packaged):
+    res = packaged["template"]["Resources"]
+    config = res["AppDistribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    # everything else goes to the API, uncached, with every header but Host (so Authorization too)
+    api = origins["api"]
+    assert api["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert api["OriginPath"] == "/api" and api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert "RestAPI" in res and res["RestAPI"]["Properties"].get("StageName", "api") == "api"
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "api" and default["ViewerProtocolPolicy"] == "https-only"
+    assert default["CachePolicyId"] == template.CACHING_DISABLED
+    assert default["OriginRequestPolicyId"] == template.ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert {"GET", "POST", "PUT", "OPTIONS"} <= set(default["AllowedMethods"])
+    # /tech and /book (with and without the slash) from the site bucket, through origin access control
+    site = origins["site"]
+    assert site["DomainName"] == {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
+    assert site["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviors) == {"/tech", "/tech/*", "/book", "/book/*"}
+    for behavior in behaviors.values():
+        assert behavior["TargetOriginId"] == "site" and behavior["AllowedMethods"] == ["GET", "HEAD"]
+        (function,) = behavior["FunctionAssociations"]
+        assert function["EventType"] == "viewer-request"
+        assert function["FunctionARN"] == {"Fn::GetAtt": ["SitePathFunction", "FunctionMetadata.FunctionARN"]}
+    # no API path is shadowed by a site path
+    api_paths = {route for route in template.load_app().routes}
+    assert not [p for p in api_paths if p in ("/tech", "/book") or p.startswith(("/tech/", "/book/"))]
+    code = res["SitePathFunction"]["Properties"]["FunctionCode"]
+    assert "uri + 'index.html'" in code and "statusCode: 301" in code
+    # the bucket is private; only this distribution may read it, only over HTTPS
+    bucket = res["SiteBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values()) and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    allow, deny = res["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"} and allow["Action"] == "s3:GetObject"
+    assert "${AppDistribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    outputs = packaged["template"]["Outputs"]
+    assert outputs["StaffAppUrl"]["Value"] == {"Fn::Sub": "https://${AppDistribution.DomainName}/tech/"}
+    assert {"SiteBucketName", "AppUrl", "BookingPageUrl"} <= set(outputs)
+
+
+def test_every_web_folder_the_distribution_serves_exists_with_its_index():
+    for path, folder in template.WEB_PATHS.items():
+        assert (ROOT / "web" / folder / "index.html").is_file(), folder
 
 
 def test_the_user_pool_has_the_app_roles_as_groups_and_a_password_client_without_secret(packaged):
@@ -627,6 +675,22 @@ def test_make_deploy_packages_to_the_artifacts_bucket_and_deploys_with_the_param
     assert "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND" in deploy_cmd
     assert "SenderEmail=office@clearview.example" in deploy_cmd and "AlarmEmail=owner@clearview.example" in deploy_cmd
     assert "ApiRateLimit=10" in deploy_cmd and "SenderName" not in deploy_cmd
+    # then the staff app and the booking pages go to the site bucket, after the stack exists
+    uploads = [c for c in commands if c.startswith(("aws s3 sync ", "aws s3 cp "))]
+    assert commands.index(uploads[0]) > commands.index(deploy_cmd)
+    assert f"aws s3 sync {ROOT}/web/tech s3://<SiteBucketName>/tech --region eu-west-2 --delete --cache-control no-cache --exclude *.webmanifest" in uploads
+    assert any(c.startswith(f"aws s3 sync {ROOT}/web/booking s3://<SiteBucketName>/book ") for c in uploads)
+    assert any(c.endswith("s3://<SiteBucketName>/tech/manifest.webmanifest --region eu-west-2 --cache-control no-cache "
+                          "--content-type application/manifest+json") for c in uploads), uploads
+
+
+def test_make_destroy_empties_the_site_bucket_before_deleting_the_stack(monkeypatch, capsys):
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    monkeypatch.delenv("STACK", raising=False)
+    deploy.main(["destroy", "--stage", "prod", "--dry-run"])
+    commands = [" ".join(shlex.split(line[2:])) for line in capsys.readouterr().out.splitlines() if line.startswith("+ ")]
+    empty = commands.index("aws s3 rm s3://<SiteBucketName> --recursive --region eu-west-2")
+    assert empty < commands.index("aws cloudformation delete-stack --region eu-west-2 --stack-name workorders-prod")
 
 
 def test_make_deploy_refuses_a_parameter_the_template_does_not_have(monkeypatch):
