@@ -9,7 +9,6 @@ anything twice.
 import base64
 import binascii
 from datetime import date, datetime, time, timedelta
-from urllib.parse import quote_plus
 
 from chalicelib import business, clock, orders, settings, workflow
 from chalicelib.auth import Principal
@@ -32,11 +31,6 @@ def _day(params: dict, tz) -> date:
         return parse_date(value)
     except ValueError:
         raise ValidationFailed("The date is not valid.", [{"field": "date", "message": "must be a date YYYY-MM-DD"}])
-
-
-def maps_url(order: OrderModel) -> str:
-    address = f"{order.address.street}, {order.address.postcode} {order.address.city}"
-    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(address)
 
 
 def technician_jobs(principal: Principal, params: dict) -> dict:
@@ -70,7 +64,7 @@ def technician_jobs(principal: Principal, params: dict) -> dict:
                             "end": order.appointment_end.astimezone(tz).isoformat()},
             "customer": {"name": order.customer.name, "phone": order.customer.phone},
             "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
-            "maps_url": maps_url(order),
+            "maps_url": orders.maps_url(order),
             "service_name": order.service_name,
             "description": order.description,
         })

@@ -90,6 +90,17 @@ def _file_url(s3_key: str) -> str:
 FILE_URL_SECONDS = 900
 
 
+def maps_url(order: OrderModel) -> str | None:
+    """Directions to the job: a maps search for its address (opens the maps app on a phone);
+    None for an order without an address."""
+    from urllib.parse import quote_plus
+
+    place = order.address
+    town = " ".join(p for p in (place.postcode, place.city) if p) if place else ""
+    address = ", ".join(p for p in ((place.street if place else None), town) if p)
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(address) if address else None
+
+
 def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
     """The order as staff see it; with `principal`, also the moves they may make next."""
     tech = technician if technician is not None else staff.profile(order.technician_id)
@@ -117,6 +128,7 @@ def view(order: OrderModel, technician=None, principal: Principal | None = None)
         "source": order.source,
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
         "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
+        "maps_url": maps_url(order),
         "service_id": order.service_id,
         "service_name": order.service_name,
         "description": order.description,
@@ -427,7 +439,7 @@ def move(principal: Principal, order: OrderModel, target: str, note: str | None,
     if expected is not None and expected != order.version:
         raise Conflict(
             f"The order changed since you read it (version {order.version}, you sent {expected}).",
-            {"order_id": order.order_id, "current_version": int(order.version)},
+            {"order_id": order.order_id, "current_version": int(order.version), "current_step": order.step},
         )
     destination = apply_move(principal, order, target, note, now, move_key)
     if releases_time(order, destination):
@@ -493,7 +505,7 @@ def append(principal: Principal, order_id: str, expected: int | None, change) ->
         if expected is not None and expected != order.version:
             raise Conflict(
                 f"The order changed since you read it (version {order.version}, you sent {expected}).",
-                {"order_id": order_id, "current_version": int(order.version)},
+                {"order_id": order_id, "current_version": int(order.version), "current_step": order.step},
             )
         if change(order) is False:  # an idempotent replay: already applied
             return order

@@ -39,6 +39,8 @@ def test_my_day_lists_my_jobs_in_appointment_order_in_local_time(as_, clock):
     assert jobs[0]["appointment"]["start"] == "2026-12-02T09:00:00+00:00" and r.json["timezone"] == "Europe/London"
     assert jobs[0]["maps_url"].startswith("https://www.google.com/maps/search/?api=1&query=1+High+St")
     assert jobs[0]["step_label"] == "Scheduled" and jobs[0]["customer"] == {"name": "Jo", "phone": "+44 7700 900111"}
+    # the job itself gives the same directions (the app opens a job without the day's list too)
+    assert as_("tech1").get(f"/orders/{early['order_id']}").json["maps_url"] == jobs[0]["maps_url"]
 
 
 def test_my_day_defaults_to_today_and_hides_cancelled_jobs(as_, clock):

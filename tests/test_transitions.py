@@ -285,6 +285,7 @@ def test_second_writer_with_stale_version_gets_409(orders):
     assert second.status == 409, second
     assert second.json["error"]["code"] == "conflict"
     assert second.json["error"]["details"]["current_version"] == order["version"] + 1
+    assert second.json["error"]["details"]["current_step"] == "en_route"  # what the office sees it as now
     assert orders.get(order)["step"] == "en_route"
 
 

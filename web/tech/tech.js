@@ -1461,7 +1461,7 @@
       var a = view.address;
       var address = [a.street, [a.city, a.postcode].filter(Boolean).join(' ')].filter(Boolean).join(', ');
       var job = state.jobs[orderId];
-      var maps = job && job.maps_url || 'https://www.google.com/maps/search/?api=1&query=' + encodeURIComponent(a.street + ', ' + a.postcode + ' ' + a.city);
+      var maps = view.maps_url || (job && job.maps_url);
       var day = view.appointment && view.appointment.start ? dayOf(view.appointment.start) : null;
       var hadFocus = document.activeElement === heading; // moving the heading would drop the focus
       fill(head, 
