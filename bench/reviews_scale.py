@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import use_in_process_moto  # noqa: E402
+from tests.helpers import order_through, timeline  # noqa: E402
 
 use_in_process_moto()
 
@@ -60,38 +61,6 @@ class ReadCounter:
 
 # --- the world ----------------------------------------------------------------------------------
 
-ADMIN = None
-
-
-def _order(path, technician="tech-1", appointment=None):
-    """An order moved through `path` [(step, entered)] by the map's rules; unsaved."""
-    from chalicelib import orders, workflow
-    from chalicelib.models import LineItem, Signature
-
-    (_first_step, created), rest = path[0], path[1:]
-    intake = orders.Intake({"name": "Bench Customer", "email": "bench@example.net", "phone": None},
-                           {"street": "1 Bench Street", "city": "Bristol", "postcode": "BS1 1AA"},
-                           service_name="Glazing repair", technician_id=technician)
-    order = orders.build(orders.new_id("WO-"), ADMIN, intake, workflow.current(), created, "phone")
-    appointment = appointment or created + timedelta(days=2)
-    order.appointment_start, order.appointment_end = appointment, appointment + timedelta(hours=2)
-    order.line_items = [LineItem(item_id="LI-1", description="Sealant", quantity=1, unit_price_cents=1200,
-                                 added_by="admin-1", added_at=created)]
-    order.signature = Signature(signature_id="S-1", s3_key="orders/x/signature/S-1.png", signed_by="Bench",
-                                captured_by="tech-1", at=created)
-    for step, moment in rest:
-        orders.apply_move(ADMIN, order, step, None, moment)
-    return order
-
-
-def _through(start, *stays):
-    path, moment = [], start
-    for step, minutes in stays:
-        path.append((step, moment))
-        moment += timedelta(minutes=minutes or 0)
-    return path
-
-
 def _invoice(order, due_at, delivery="sent", paid_at=None):
     from chalicelib.invoicing import invoice_id_for
     from chalicelib.models import InvoiceModel
@@ -112,35 +81,35 @@ def open_work() -> tuple[list, list]:
     today = NOW.replace(hour=9)
     found, invoices = [], []
     for i in range(40):  # half past the 4-hour SLA
-        found.append(_order([("requested", NOW - timedelta(hours=1 + i % 2 * 5 + i / 10))]))
+        found.append(order_through([("requested", NOW - timedelta(hours=1 + i % 2 * 5 + i / 10))]))
     for i in range(40):
         if i < 5:  # today's appointments not started
-            found.append(_order(_through(NOW - timedelta(days=1), ("requested", 60), ("scheduled", 0)), appointment=today))
+            found.append(order_through(timeline(NOW - timedelta(days=1), ("requested", 60), ("scheduled", 0)), appointment=today))
         elif i < 10:  # fell through the cracks: no technician
-            found.append(_order(_through(NOW - timedelta(days=1), ("requested", 10), ("on_hold", 10), ("scheduled", 0)),
+            found.append(order_through(timeline(NOW - timedelta(days=1), ("requested", 10), ("on_hold", 10), ("scheduled", 0)),
                                 technician=None))
         else:
-            found.append(_order(_through(NOW - timedelta(days=1), ("requested", 60), ("scheduled", 0)),
+            found.append(order_through(timeline(NOW - timedelta(days=1), ("requested", 60), ("scheduled", 0)),
                                 appointment=NOW + timedelta(days=1 + i % 5)))
     for i in range(20):
-        found.append(_order(_through(NOW - timedelta(hours=1 + i % 4), ("requested", 10), ("scheduled", 10), ("en_route", 0)),
+        found.append(order_through(timeline(NOW - timedelta(hours=1 + i % 4), ("requested", 10), ("scheduled", 10), ("en_route", 0)),
                             appointment=today.replace(hour=10)))
     for i in range(30):
-        found.append(_order(_through(NOW - timedelta(hours=2 + i % 3 * 4), ("requested", 10), ("scheduled", 10),
+        found.append(order_through(timeline(NOW - timedelta(hours=2 + i % 3 * 4), ("requested", 10), ("scheduled", 10),
                                      ("en_route", 10), ("in_progress", 0)), appointment=today.replace(hour=8)))
     for i in range(20):
-        found.append(_order(_through(NOW - timedelta(hours=1 + i % 2 * 3), ("requested", 10), ("scheduled", 10),
+        found.append(order_through(timeline(NOW - timedelta(hours=1 + i % 2 * 3), ("requested", 10), ("scheduled", 10),
                                      ("en_route", 10), ("in_progress", 30), ("completed", 0)), appointment=today.replace(hour=7)))
     for i in range(30):
-        order = _order(_through(NOW - timedelta(days=20 - i % 10), ("requested", 10), ("scheduled", 10), ("en_route", 10),
+        order = order_through(timeline(NOW - timedelta(days=20 - i % 10), ("requested", 10), ("scheduled", 10), ("en_route", 10),
                                 ("in_progress", 30), ("completed", 1), ("invoiced", 0)))
         found.append(order)
         invoices.append(_invoice(order, NOW + timedelta(days=10 - i), delivery="send_failed" if i < 3 else "sent"))
     for i in range(10):
-        found.append(_order(_through(NOW - timedelta(days=9), ("requested", 10), ("scheduled", 10), ("en_route", 10),
+        found.append(order_through(timeline(NOW - timedelta(days=9), ("requested", 10), ("scheduled", 10), ("en_route", 10),
                                      ("in_progress", 30), ("completed", 1), ("invoiced", 60), ("paid", 0))))
     for i in range(10):
-        found.append(_order(_through(NOW - timedelta(days=2 + i % 4), ("requested", 10), ("on_hold", 0))))
+        found.append(order_through(timeline(NOW - timedelta(days=2 + i % 4), ("requested", 10), ("on_hold", 0))))
     return found, invoices
 
 
@@ -150,9 +119,9 @@ def closed_history() -> tuple[list, list]:
     from chalicelib.invoicing import invoice_id_for
 
     start = NOW - timedelta(days=730)
-    paid = _order(_through(start, ("requested", 60), ("scheduled", 1440), ("en_route", 40), ("in_progress", 180),
+    paid = order_through(timeline(start, ("requested", 60), ("scheduled", 1440), ("en_route", 40), ("in_progress", 180),
                            ("completed", 1), ("invoiced", 20160), ("paid", 60), ("closed", 0)))
-    cancelled = _order(_through(start, ("requested", 60), ("scheduled", 600), ("cancelled", 0)))
+    cancelled = order_through(timeline(start, ("requested", 60), ("scheduled", 600), ("cancelled", 0)))
     invoice_raw = _invoice(paid, start + timedelta(days=14), paid_at=start + timedelta(days=15)).serialize()
     orders, invoices = [], []
     for i in range(CLOSED + CANCELLED):
@@ -258,7 +227,6 @@ def _one_run(history: History, with_closed: bool, counter: ReadCounter) -> tuple
 
 
 def measure() -> dict:
-    global ADMIN
     from moto import mock_aws
 
     from bench import moto_partitions
@@ -271,12 +239,10 @@ def measure() -> dict:
     counter = ReadCounter()
     counter.install()
 
-    from chalicelib.auth import Principal
     from chalicelib.models import InvoiceModel, OrderModel
     from infra import bootstrap, demo_data
     from tests.conftest import reset_caches
 
-    ADMIN = Principal("admin-1", "admin", ("admin",))
     with mock_aws():
         reset_caches()
         bootstrap.create_all()

@@ -278,3 +278,48 @@ def deliver_chaotically(deliver, records, seed=7, copies=3):
         size = rng.randint(1, 5)
         batch, pool = pool[:size], pool[size:]
         assert deliver(batch) == {"batchItemFailures": []}
+
+
+# --- orders with a history, built by the map's own rules (reviews and their benchmark) ----------
+
+def timeline(start, *stays) -> list:
+    """[(step, entered)] for stays of (step, minutes spent in it); the last stay's minutes: None."""
+    from datetime import timedelta
+
+    path, moment = [], start
+    for step, minutes in stays:
+        path.append((step, moment))
+        if minutes is not None:
+            moment += timedelta(minutes=minutes)
+    return path
+
+
+def order_through(path, technician="tech-1", appointment=None, version=None):
+    """An order created in the start step at the path's first time and moved through the rest at
+    their times by the map's own rules (orders.apply_move); not saved. It has what every exit
+    condition asks for (technician, an appointment, by default two days after it was created, a
+    line item, a signature)."""
+    from datetime import timedelta
+
+    from chalicelib import orders, workflow
+    from chalicelib.auth import Principal
+    from chalicelib.models import LineItem, Signature
+
+    admin = Principal("admin-1", "admin", ("admin",))
+    pm = workflow.current() if version is None else workflow.version(version)
+    (start, created), rest = path[0], path[1:]
+    assert start == pm.start_step, (start, pm.start_step)
+    intake = orders.Intake({"name": "Rita Review", "email": "rita@example.net", "phone": None},
+                           {"street": "1 Audit Lane", "city": "Bristol", "postcode": "BS1 1AA"},
+                           service_name="Glazing repair", technician_id=technician)
+    order = orders.build(orders.new_id("WO-"), admin, intake, pm, created, "phone")
+    appointment = appointment or created + timedelta(days=2)
+    order.appointment_start, order.appointment_end = appointment, appointment + timedelta(hours=2)
+    order.line_items = [LineItem(item_id="LI-1", description="Sealant", quantity=1, unit_price_cents=1200,
+                                 added_by="admin-1", added_at=created)]
+    order.signature = Signature(signature_id="S-1", s3_key="orders/x/signature/S-1.png", signed_by="Rita",
+                                captured_by="tech-1", at=created)
+    for step, moment in rest:
+        orders.apply_move(admin, order, step, None, moment)
+    return order
+

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import orders, reviews, workflow
+from chalicelib import orders, reviews
 from chalicelib.auth import Principal
-from chalicelib.models import CalendarDayModel, LineItem, OrderModel, ReviewModel, Signature
+from chalicelib.models import CalendarDayModel, OrderModel, ReviewModel
 from infra.demo_data import PROCESS_MAP
 from tests.conftest import FIXED_NOW
-from tests.helpers import body_part, scheduled_event, sent_emails
+from tests.helpers import body_part, order_through, scheduled_event, sent_emails, timeline
 
 UTC = timezone.utc
 ADMIN = Principal("admin-1", "admin", ("admin",))
@@ -26,34 +26,9 @@ WEEK = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 LATER = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)  # an appointment far from every check
 
 
-def timeline(start: datetime, *stays) -> list[tuple[str, datetime]]:
-    """[(step, entered)] for stays of (step, minutes spent in it); the last stay's minutes: None."""
-    path, moment = [], start
-    for step, minutes in stays:
-        path.append((step, moment))
-        if minutes is not None:
-            moment += timedelta(minutes=minutes)
-    return path
-
-
 def walk(path, technician="tech-1", appointment=LATER, version=None) -> OrderModel:
-    """An order created in the start step at the path's first time and moved through the rest at
-    their times by the map's own rules (orders.apply_move), then saved. It has what every exit
-    condition asks for (technician, appointment, a line item, a signature) unless told otherwise."""
-    pm = workflow.current() if version is None else workflow.version(version)
-    (start, created), rest = path[0], path[1:]
-    assert start == pm.start_step
-    intake = orders.Intake({"name": "Rita Review", "email": "rita@example.net", "phone": None},
-                           {"street": "1 Audit Lane", "city": "Bristol", "postcode": "BS1 1AA"},
-                           service_name="Glazing repair", technician_id=technician)
-    order = orders.build(orders.new_id("WO-"), ADMIN, intake, pm, created, "phone")
-    order.appointment_start, order.appointment_end = appointment, appointment + timedelta(hours=2)
-    order.line_items = [LineItem(item_id="LI-1", description="Sealant", quantity=1, unit_price_cents=1200,
-                                 added_by="admin-1", added_at=created)]
-    order.signature = Signature(signature_id="S-1", s3_key="orders/x/signature/S-1.png", signed_by="Rita",
-                                captured_by="tech-1", at=created)
-    for step, moment in rest:
-        orders.apply_move(ADMIN, order, step, None, moment)
+    """`order_through`, saved."""
+    order = order_through(path, technician, appointment, version)
     order.save()
     return order
 
