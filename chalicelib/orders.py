@@ -10,6 +10,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote_plus
 
 from pynamodb.exceptions import PutError, QueryError
 
@@ -90,15 +91,10 @@ def _file_url(s3_key: str) -> str:
 FILE_URL_SECONDS = 900
 
 
-def maps_url(order: OrderModel) -> str | None:
-    """Directions to the job: a maps search for its address (opens the maps app on a phone);
-    None for an order without an address."""
-    from urllib.parse import quote_plus
-
-    place = order.address
-    town = " ".join(p for p in (place.postcode, place.city) if p) if place else ""
-    address = ", ".join(p for p in ((place.street if place else None), town) if p)
-    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(address) if address else None
+def maps_url(order: OrderModel) -> str:
+    """Directions to the job: a maps search for its address (opens the maps app on a phone)."""
+    address = f"{order.address.street}, {order.address.postcode} {order.address.city}"
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(address)
 
 
 def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
