@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser bench fuzz install clean review policy package deploy destroy admin staff
+.PHONY: run test test-unit browser bench fuzz install clean review policy package deploy destroy admin staff
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ review: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q tests
 
-# Chromium for the browser tests (tests/browser.py), from Debian's packages, only
+# The fast tier alone: pure logic, no moto, no network, no browser (tests/unit/).
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+# Chromium for the browser tests (tests/support/browser.py), from Debian's packages, only
 # when /usr/bin/chromium is missing. Without root or apt-get it says so and carries on: those
 # tests are then skipped, with the reason. (Playwright's own browser download is never used.)
 browser:
@@ -44,10 +48,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 # Schemathesis against a fresh local system, on docs/openapi.yaml as it serves it: ten minutes of
-# examples, boundaries, random input and stateful sequences (tests/fuzz.py). `make test` runs a
-# one-minute profile of the same (tests/test_fuzz.py). FUZZ_SEED=<n> replays a run.
+# examples, boundaries, random input and stateful sequences (tests/support/fuzz.py). `make test` runs a
+# one-minute profile of the same (tests/system/test_fuzz.py). FUZZ_SEED=<n> replays a run.
 fuzz: $(STAMP)
-	$(BIN)/python -m tests.fuzz --profile full $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	$(BIN)/python -m tests.support.fuzz --profile full $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 # --- AWS (README, "Deploying to AWS") ---------------------------------------------------------
 # make package [STAGE=prod]: build/<stage>/sam.json + deployment.zip, offline; prints the zip size.

@@ -130,7 +130,7 @@ def measure() -> dict:
 
     from infra import bootstrap, demo_data, moto_atomic
     from tests import speedups
-    from tests.conftest import reset_caches
+    from tests.support.world import reset_caches
 
     speedups.install()
     moto_atomic.install()

@@ -61,7 +61,7 @@ def measure_for(technicians: int, counter: CallCounter) -> dict:
 
     from chalicelib import availability, booking, fieldwork, orders
     from chalicelib.auth import Principal
-    from tests.conftest import reset_caches
+    from tests.support.world import reset_caches
 
     with mock_aws():
         reset_caches()

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import use_in_process_moto  # noqa: E402
-from tests.helpers import order_through, timeline  # noqa: E402
+from tests.support.helpers import order_through, timeline  # noqa: E402
 
 use_in_process_moto()
 
@@ -241,7 +241,7 @@ def measure() -> dict:
 
     from chalicelib.models import InvoiceModel, OrderModel
     from infra import bootstrap, demo_data
-    from tests.conftest import reset_caches
+    from tests.support.world import reset_caches
 
     with mock_aws():
         reset_caches()

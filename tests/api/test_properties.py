@@ -21,8 +21,8 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, initia
                                  run_state_machine_as_test)
 
 from infra.demo_data import PRICE_LIST, PROCESS_MAP
-from tests.conftest import next_free_slot
-from tests.helpers import TINY_PNG
+from tests.support.world import next_free_slot
+from tests.support.helpers import TINY_PNG
 
 STEPS = {s["key"]: s for s in PROCESS_MAP["steps"]}
 START = PROCESS_MAP["start_step"]

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from infra.local import StaticSite, StreamPoller, api_server, content_type
-from tests.local_system import LocalSystem, child_env
+from tests.support.local_system import LocalSystem, child_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def refuses_connections(port: int) -> bool:

@@ -7,7 +7,7 @@ import pytest
 
 import app as application
 from infra.demo_data import PRICE_LIST
-from tests.helpers import TokenForger
+from tests.support.helpers import TokenForger
 
 pytestmark = pytest.mark.shared_world
 
@@ -90,7 +90,7 @@ BAD_CREDENTIALS = {
 @pytest.mark.parametrize("credential", list(BAD_CREDENTIALS))
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=route_id)
 def test_a_bad_token_gets_401(client, route, credential):
-    from tests.conftest import Api
+    from tests.support.world import Api
 
     header = BAD_CREDENTIALS[credential](TokenForger.from_env())
     api = Api(client)
@@ -103,14 +103,14 @@ def test_a_bad_token_gets_401(client, route, credential):
 
 def test_the_genuine_looking_token_the_forgeries_are_built_from_is_accepted(client):
     """The forgeries above differ from a valid token only in what each one breaks."""
-    from tests.conftest import Api
+    from tests.support.world import Api
 
     r = Api(client, TokenForger.from_env().pool_signed(groups=("dispatcher",), **{"cognito:username": "dispatcher-1"})).get("/orders")
     assert r.status == 200, r
 
 
 def test_a_valid_token_without_a_staff_role_gets_403(client):
-    from tests.conftest import Api
+    from tests.support.world import Api
 
     r = Api(client, TokenForger.from_env().pool_signed(groups=("customers",))).get("/workflow")
     assert r.status == 403, r

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.helpers import StreamReader, body_part, scheduled_event, sent_emails
+from tests.support.helpers import StreamReader, body_part, scheduled_event, sent_emails
 
 CUSTOMER = {"name": "Jo Bloggs", "email": "jo@example.net", "phone": "+44 7700 900111"}
 ADDRESS = {"street": "1 High St", "city": "Bristol", "postcode": "BS1 1AA"}

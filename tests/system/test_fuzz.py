@@ -1,11 +1,11 @@
 """Robustness against any input: Schemathesis fuzzes the whole API of the local system with the
-bounded CI profile (tests/fuzz.py; `make fuzz` runs the long one), and what the fuzzer found is
+bounded CI profile (tests/support/fuzz.py; `make fuzz` runs the long one), and what the fuzzer found is
 kept below as specifications, each answered with the one error shape instead of a 500."""
 import json
 
 import pytest
 
-from tests import fuzz
+from tests.support import fuzz
 
 
 def test_the_bounded_fuzz_profile_finds_no_server_error_and_no_answer_outside_the_spec(tmp_path):

@@ -1,6 +1,6 @@
 """The booking page in a real browser: Debian's Chromium, headless, phone-sized, driven by
 Playwright against the whole local system (`python -m infra.local`, as `make run` starts it).
-What it needs, and when it is skipped: tests/browser.py.
+What it needs, and when it is skipped: tests/support/browser.py.
 """
 import re
 import time
@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from tests.browser import PHONE, browser, expect, local_system_fixture  # noqa: F401  (browser: a fixture)
+from tests.support.browser import PHONE, browser, expect, local_system_fixture  # noqa: F401  (browser: a fixture)
 
 system = local_system_fixture("booking")
 

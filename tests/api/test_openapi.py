@@ -11,7 +11,7 @@ import yaml
 
 import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "docs" / "openapi.yaml"
 SPEC = yaml.safe_load(SPEC_PATH.read_text())
 METHODS = ("get", "put", "post", "delete", "patch", "head")

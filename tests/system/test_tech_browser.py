@@ -1,6 +1,6 @@
 """The technician's app (web/tech/) in a real browser: Debian's Chromium, headless, phone-sized,
 driven by Playwright against the whole local system (`python -m infra.local`, as `make run`
-starts it), with the helpers of tests/browser.py.
+starts it), with the helpers of tests/support/browser.py.
 
 What is checked:
 - a technician works today's demo job from start to finish (on my way, start, a note, an item,
@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.browser import browser, expect, local_system_fixture  # noqa: F401  (browser: a fixture)
+from tests.support.browser import browser, expect, local_system_fixture  # noqa: F401  (browser: a fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
 TAKE_SHOTS = os.environ.get("TECH_SCREENSHOTS", "").lower() in ("1", "true", "yes")
 PHONE = {"width": 390, "height": 844}

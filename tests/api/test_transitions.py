@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import TINY_PNG
+from tests.support.helpers import TINY_PNG
 
 pytestmark = pytest.mark.shared_world
 

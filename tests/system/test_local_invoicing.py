@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from tests.helpers import TINY_PNG
-from tests.test_local_system import local_system  # noqa: F401 - the fixture
+from tests.support.helpers import TINY_PNG
+from tests.system.test_local_system import local_system  # noqa: F401 - the fixture
 
 TIMEOUT = 10
 

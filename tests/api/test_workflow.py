@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import TINY_PNG
+from tests.support.helpers import TINY_PNG
 
 pytestmark = pytest.mark.shared_world
 

@@ -1,6 +1,6 @@
 """Fuzzing the HTTP API with Schemathesis against the local system, using docs/openapi.yaml.
 
-`python -m tests.fuzz [--profile ci|full]` (`make fuzz` runs `full`; tests/test_fuzz.py runs `ci`):
+`python -m tests.support.fuzz [--profile ci|full]` (`make fuzz` runs `full`; tests/system/test_fuzz.py runs `ci`):
 
 1. starts `python -m infra.local` on a free port, with its own embedded AWS and demo business;
 2. signs in as the demo admin, whose token goes on every request (admins may call every staff
@@ -28,16 +28,16 @@ from pathlib import Path
 
 import requests
 
-from tests.local_system import LocalSystem
+from tests.support.local_system import LocalSystem
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADMIN = ("admin@example.com", "Demo-Password-1")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 TIMEOUT = 15
 # The ends of the calendar, where date arithmetic overflows: offered with the real dates and times.
 EDGE_DATES = ["0001-01-01", "1969-12-31", "9999-12-31"]
 EDGE_TIMES = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1969-12-31T23:59:59Z"]
-# A valid 1x1 PNG, as the technician's app sends a signature (tests.helpers.TINY_PNG).
+# A valid 1x1 PNG, as the technician's app sends a signature (tests.support.helpers.TINY_PNG).
 TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=")
 
 
@@ -52,7 +52,7 @@ class Profile:
 # One worker: with two, Schemathesis's threads call `ast.parse` (through Hypothesis) at the same
 # time, which CPython 3.11 does not survive ("AST constructor recursion depth mismatch").
 PROFILES = {
-    # Bounded for CI (tests/test_fuzz.py): a few examples per operation, about a minute and a half.
+    # Bounded for CI (tests/system/test_fuzz.py): a few examples per operation, about a minute and a half.
     "ci": Profile(max_examples=5, max_time=75, phases="examples,coverage,fuzzing", seed=20261130),
     # `make fuzz`: many examples, the stateful phase along the spec's links, ten minutes.
     "full": Profile(max_examples=100, max_time=600, phases="examples,coverage,fuzzing,stateful", seed=None),
@@ -226,7 +226,7 @@ def run(profile_name: str, work: Path, seed: int | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.support.fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
     parser.add_argument("--seed", type=int, default=None, help="Schemathesis's random seed (default: the profile's)")
     parser.add_argument("--work-dir", type=Path, default=None, help="where the log and config go (default: a new temporary folder)")

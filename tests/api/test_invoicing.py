@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import body_part, deliver_chaotically, raw_emails, scheduled_event, sent_emails
+from tests.support.helpers import body_part, deliver_chaotically, raw_emails, scheduled_event, sent_emails
 
 STEPS = {s["key"]: s for s in PROCESS_MAP["steps"]}
 
@@ -45,7 +45,7 @@ def complete(as_, order, items=(("Casement window, supply and fit", 2, 42000),))
         assert r.status == 201, r
         order = r.json
     if "has_signature" in STEPS["in_progress"]["exit_conditions"]:
-        from tests.helpers import TINY_PNG
+        from tests.support.helpers import TINY_PNG
 
         r = as_("dispatcher").post(f"/orders/{order['order_id']}/signature",
                                    {"image_png_base64": TINY_PNG, "signed_by": "Ada Lovelace"})

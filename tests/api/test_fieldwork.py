@@ -4,7 +4,7 @@ import base64
 import pytest
 import requests
 
-from tests.helpers import TINY_PNG
+from tests.support.helpers import TINY_PNG
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from chalicelib import orders, reviews
 from chalicelib.auth import Principal
 from chalicelib.models import CalendarDayModel, OrderModel, ReviewModel
 from infra.demo_data import PROCESS_MAP
-from tests.conftest import FIXED_NOW
-from tests.helpers import body_part, order_through, scheduled_event, sent_emails, timeline
+from tests.support.world import FIXED_NOW
+from tests.support.helpers import body_part, order_through, scheduled_event, sent_emails, timeline
 
 UTC = timezone.utc
 ADMIN = Principal("admin-1", "admin", ("admin",))
@@ -468,7 +468,7 @@ def test_the_weekly_report_reaches_the_admins_the_store_s3_and_cloudwatch(world,
 def test_the_dashboard_charts_the_metrics_the_reviews_emit():
     from pathlib import Path
 
-    dashboard = json.loads((Path(__file__).resolve().parent.parent / "infra" / "dashboard.json").read_text())
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "infra" / "dashboard.json").read_text())
     text = json.dumps(dashboard)
     for metric in ("StepMedianMinutes", "StepP90Minutes", "StepSlaCompliance", "StepEntries", "StepReworkMoves",
                    "ReviewItems", "ReviewSlaBreaches", "CycleTimeMedianHours", "FirstVisitCompletion",
@@ -520,7 +520,7 @@ def test_make_review_in_the_local_system_stores_the_report_and_the_digests_reach
 
     import requests
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

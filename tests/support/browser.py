@@ -6,14 +6,14 @@ either, the importing test module is skipped with the reason on a developer's ma
 in CI (CI=true), where `make test` must have installed them. Playwright's own browser download
 (`playwright install`) is never used.
 
-A test module takes the fixtures by importing them: `from tests.browser import browser` and
+A test module takes the fixtures by importing them: `from tests.support.browser import browser` and
 `system = local_system_fixture("booking")`.
 """
 import os
 
 import pytest
 
-from tests.local_system import LocalSystem
+from tests.support.local_system import LocalSystem
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

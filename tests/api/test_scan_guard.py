@@ -1,4 +1,4 @@
-"""The Scan guard (tests/conftest.py): every read goes through a key or an index. The guard must
+"""The Scan guard (tests/support/world.py): every read goes through a key or an index. The guard must
 trip on a deliberate scan, however it is made, and stay quiet through a whole working day."""
 import boto3
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from chalicelib import settings
 from chalicelib.models import OrderModel, StaffModel
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import TINY_PNG, ScanForbidden, StreamReader
+from tests.support.helpers import TINY_PNG, ScanForbidden, StreamReader
 
 
 def test_the_guard_trips_on_a_deliberate_scan(world, scan_guard):

@@ -8,7 +8,7 @@ from email.utils import parseaddr
 import pytest
 
 from infra.demo_data import PROCESS_MAP
-from tests.helpers import TINY_PNG, body_part, deliver_chaotically, raw_emails, sent_emails
+from tests.support.helpers import TINY_PNG, body_part, deliver_chaotically, raw_emails, sent_emails
 
 # The invoice email (create_invoice) is also the customer's "job complete" notice.
 NOTIFYING = [s["key"] for s in PROCESS_MAP["steps"] if {"notify_customer", "create_invoice"} & set(s["automations"])]
