@@ -6,9 +6,19 @@ import os
 
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import automations, clock, errors, invoicing, observability, reminders, reviews
+from chalicelib.core import clock, errors, observability
+from chalicelib.events import automations, day_before
+from chalicelib.invoicing import lifecycle, payment_reminders
+from chalicelib.reviews import runs
 from chalicelib.routes import (
-    invoice_routes, order_routes, public_routes, review_routes, setup_routes, system, workflow_routes,
+    edge,
+    invoice_routes,
+    order_routes,
+    public_routes,
+    review_routes,
+    setup_routes,
+    system,
+    workflow_routes,
 )
 
 app = Chalice(app_name="workorders")
@@ -40,7 +50,7 @@ def one_error_shape_and_context(event, get_response):
         observability.flush()
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "error" not in body:
-        code = errors.CHALICE_CODES.get(body["Code"], "error")
+        code = edge.CHALICE_CODES.get(body["Code"], "error")
         message = body.get("Message") or "The request failed."
         response = Response(
             body=errors.error_body(code, message),
@@ -67,36 +77,36 @@ def on_order_change(event):
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def send_appointment_reminders(event):
-    return reminders.send_day_before(clock.now(), event.context)
+    return day_before.send_day_before(clock.now(), event.context)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def reconcile_invoices(event):
-    return invoicing.reconcile(clock.now())
+    return lifecycle.reconcile(clock.now())
 
 
 @app.schedule(Cron(0, 9, "*", "*", "?", "*"))
 def send_payment_reminders(event):
-    return invoicing.send_payment_reminders(clock.now())
+    return payment_reminders.send_payment_reminders(clock.now())
 
 
 # Reviews: cron is UTC and the business's timezone has daylight saving, so each runs hourly and
 # acts from REVIEW_LOCAL_HOUR local time, once per period (chalicelib/reviews.py).
 @app.schedule(Cron(5, "*", "*", "*", "?", "*"))
 def review_daily(event):
-    return reviews.scheduled("daily", clock.now())
+    return runs.scheduled("daily", clock.now())
 
 
 @app.schedule(Cron(10, "*", "*", "*", "?", "*"))
 def review_weekly(event):
-    return reviews.scheduled("weekly", clock.now())
+    return runs.scheduled("weekly", clock.now())
 
 
 @app.schedule(Cron(15, "*", "*", "*", "?", "*"))
 def review_monthly(event):
-    return reviews.scheduled("monthly", clock.now())
+    return runs.scheduled("monthly", clock.now())
 
 
 @app.schedule(Cron(20, "*", "*", "*", "?", "*"))
 def review_quarterly(event):
-    return reviews.scheduled("quarterly", clock.now())
+    return runs.scheduled("quarterly", clock.now())

@@ -48,7 +48,7 @@ def _together(count: int, work) -> tuple[list, float]:
 
 
 def _overlaps() -> int:
-    from chalicelib.models import CalendarDayModel
+    from chalicelib.data.models import CalendarDayModel
 
     found = 0
     for tech in ("tech-1", "tech-2", "tech-3"):
@@ -59,16 +59,16 @@ def _overlaps() -> int:
 
 
 def one_slot(bookers: int = BOOKERS) -> dict:
-    from chalicelib import booking
-    from chalicelib.errors import Conflict
+    from chalicelib.booking import online
+    from chalicelib.core.errors import Conflict
 
     def book(i):
-        request = booking.parse_public({
+        request = online.parse_public({
             "service_id": "survey", "start": SLOT,
             "customer": {"name": f"Customer {i}", "email": f"c{i}@example.net", "phone": "+44 7700 900000"},
             "address": {"street": "1 High St", "city": "Bristol", "postcode": "BS1 1AA"}})
         try:
-            return booking.book(booking.CUSTOMER, request, NOW).order.technician_id
+            return online.book(online.CUSTOMER, request, NOW).order.technician_id
         except Conflict as exc:
             return exc.code
 
@@ -84,14 +84,14 @@ def one_slot(bookers: int = BOOKERS) -> dict:
 
 
 def _completed_orders(count: int) -> list[str]:
-    from chalicelib import orders
-    from chalicelib.auth import Principal
-    from chalicelib.models import LineItem, OrderModel
+    from chalicelib.orders import intake, service
+    from chalicelib.staff.auth import Principal
+    from chalicelib.data.models import LineItem, OrderModel
 
     office = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
     ids = []
     for i in range(count):
-        order = orders.create(office, orders.Intake(
+        order = service.create(office, intake.Intake(
             {"name": f"Customer {i}", "email": f"c{i}@example.net", "phone": None},
             {"street": "1 High St", "city": "Bristol", "postcode": "BS1 1AA"}, service_name="Glazing repair"), NOW)
         stored = OrderModel.get(order.order_id)
@@ -104,15 +104,15 @@ def _completed_orders(count: int) -> list[str]:
 
 
 def invoice_numbers(count: int = INVOICES) -> dict:
-    from chalicelib import invoicing
-    from chalicelib.models import InvoiceModel
+    from chalicelib.invoicing import lifecycle, numbering
+    from chalicelib.data.models import InvoiceModel
 
     order_ids = _completed_orders(count)
-    results, seconds = _together(count, lambda i: invoicing.create_invoice(order_ids[i], NOW))
+    results, seconds = _together(count, lambda i: lifecycle.create_invoice(order_ids[i], NOW))
     numbers = []
     for order_id in order_ids:
         try:
-            numbers.append(InvoiceModel.get(invoicing.invoice_id_for(order_id), consistent_read=True).number)
+            numbers.append(InvoiceModel.get(numbering.invoice_id_for(order_id), consistent_read=True).number)
         except InvoiceModel.DoesNotExist:
             pass
     sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)

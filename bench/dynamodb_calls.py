@@ -46,21 +46,25 @@ class CallCounter:
 
 def _world(technicians: int):
     from infra import bootstrap, demo_data
-    from chalicelib import business, staff
+    from chalicelib.data.models import StaffModel
+    from chalicelib.setup import technicians as setup_technicians
 
     bootstrap.create_all()
     demo_data.load_staff_and_setup(NOW)
     for i in range(4, technicians + 1):
         user_id = f"tech-{i}"
-        staff.StaffModel(user_id, email=f"tech{i}@example.com", name=f"Technician {i}", role="technician").save()
-        business.save_profile(user_id, demo_data.TECHNICIANS["tech-1"])
+        StaffModel(user_id, email=f"tech{i}@example.com", name=f"Technician {i}", role="technician").save()
+        setup_technicians.save_profile(user_id, demo_data.TECHNICIANS["tech-1"])
 
 
 def measure_for(technicians: int, counter: CallCounter) -> dict:
     from moto import mock_aws
 
-    from chalicelib import availability, booking, fieldwork, orders
-    from chalicelib.auth import Principal
+    from chalicelib.booking import manage, online
+    from chalicelib.field import day
+    from chalicelib.orders import service
+    from chalicelib.scheduling import availability
+    from chalicelib.staff.auth import Principal
     from tests.support.world import reset_caches
 
     with mock_aws():
@@ -73,21 +77,21 @@ def measure_for(technicians: int, counter: CallCounter) -> dict:
         with counter.counting() as calls:
             availability.public_availability({"service_id": "survey", "date": "2026-12-02", "days": "7"}, NOW)
         result["availability_week"] = sum(calls.values())
-        request = booking.parse_public({"service_id": "survey", "start": "2026-12-02T10:00:00+00:00",
+        request = online.parse_public({"service_id": "survey", "start": "2026-12-02T10:00:00+00:00",
                                         "customer": {"name": "Bench", "email": "bench@example.net", "phone": "+44 7700 900000"},
                                         "address": {"street": "1 Bench St", "city": "Bristol", "postcode": "BS1 1AA"}})
         with counter.counting() as calls:
-            booked = booking.book(booking.CUSTOMER, request, NOW)
-            booking.booking_answer(booked.order, booked.setup)
+            booked = online.book(online.CUSTOMER, request, NOW)
+            manage.booking_answer(booked.order, booked.setup)
         result["booking"] = sum(calls.values())
         result["booking_calls"] = dict(calls)
         tech = Principal(booked.order.technician_id, "technician", ("technician",))
         with counter.counting() as calls:
-            fieldwork.technician_jobs(tech, {"date": "2026-12-02"})
+            day.technician_jobs(tech, {"date": "2026-12-02"})
         result["technician_day"] = sum(calls.values())
         result["technician_day_calls"] = dict(calls)
         with counter.counting() as calls:
-            orders.transition(tech, booked.order.order_id, {"to": "en_route", "expected_version": int(booked.order.version)}, NOW)
+            service.transition(tech, booked.order.order_id, {"to": "en_route", "expected_version": int(booked.order.version)}, NOW)
         result["transition"] = sum(calls.values())
         result["transition_calls"] = dict(calls)
         result.update(_invoice_creation(booked.order.order_id, counter))
@@ -99,8 +103,8 @@ def _invoice_creation(order_id: str, counter: CallCounter) -> dict:
     """One `create_invoice` for a completed order with two line items: issue (BatchGetItem of the
     order, the invoice, the settings and the year's counter; TransactWriteItems), PDF stored,
     send claimed and recorded (UpdateItem x3), the order moved (GetItem, PutItem)."""
-    from chalicelib import invoicing
-    from chalicelib.models import LineItem, OrderModel
+    from chalicelib.invoicing import lifecycle
+    from chalicelib.data.models import LineItem, OrderModel
 
     order = OrderModel.get(order_id)
     order.line_items = [LineItem(item_id=f"LI-{i}", description="Casement window", quantity=2, unit_price_cents=42000,
@@ -108,7 +112,7 @@ def _invoice_creation(order_id: str, counter: CallCounter) -> dict:
     order.step = "completed"
     order.save()
     with counter.counting() as calls:
-        invoicing.create_invoice(order_id, NOW)
+        lifecycle.create_invoice(order_id, NOW)
     return {"invoice_creation": sum(calls.values()), "invoice_creation_calls": dict(calls)}
 
 

@@ -90,7 +90,8 @@ def _measure_here(requests_each: int) -> dict:
     from chalice.config import Config
     from moto.server import ThreadedMotoServer
 
-    from infra import local, moto_atomic
+    from infra import moto_atomic
+    from infra.local.environment import STAGE, apply_environment, local_environment
 
     moto_atomic.install()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -102,16 +103,16 @@ def _measure_here(requests_each: int) -> dict:
     moto.start()
     try:
         host, port = moto.get_host_and_port()
-        local.apply_environment(local.local_environment(f"http://{host}:{port}", "http://127.0.0.1:8000"))
+        apply_environment(local_environment(f"http://{host}:{port}", "http://127.0.0.1:8000"))
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # no log line per request on either side
         import app
 
-        from chalicelib import clock
+        from chalicelib.core import clock
         from infra import bootstrap, demo_data
 
         os.environ.update(bootstrap.create_all())
         order_id = demo_data.load(clock.now())[0]  # today's job for tech1: with a technician to show
-        real, real_url = _serve(app.app, CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=local.STAGE))
+        real, real_url = _serve(app.app, CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=STAGE))
         bare, bare_url = _serve(_bare_app(), Config.create(chalice_stage="dev", app_name="bare", project_dir=str(ROOT / "bench" / "bare_app")))
         token = requests.post(f"{real_url}/auth/login", json={"email": "admin@example.com", "password": demo_data.PASSWORD},
                               timeout=30).json()["id_token"]

@@ -62,8 +62,8 @@ class ReadCounter:
 # --- the world ----------------------------------------------------------------------------------
 
 def _invoice(order, due_at, delivery="sent", paid_at=None):
-    from chalicelib.invoicing import invoice_id_for
-    from chalicelib.models import InvoiceModel
+    from chalicelib.invoicing.numbering import invoice_id_for
+    from chalicelib.data.models import InvoiceModel
 
     return InvoiceModel(
         invoice_id_for(order.order_id), order_id=order.order_id, number=f"INV-B-{order.order_id[-6:]}",
@@ -116,7 +116,7 @@ def open_work() -> tuple[list, list]:
 def closed_history() -> tuple[list, list]:
     """50,000 closed orders (45,000 closed after payment, 5,000 cancelled) spread over two years,
     and the 45,000 paid invoices: (raw template item, the attributes that differ) pairs."""
-    from chalicelib.invoicing import invoice_id_for
+    from chalicelib.invoicing.numbering import invoice_id_for
 
     start = NOW - timedelta(days=730)
     paid = order_through(timeline(start, ("requested", 60), ("scheduled", 1440), ("en_route", 40), ("in_progress", 180),
@@ -158,7 +158,7 @@ class History:
         from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
         from bench import moto_partitions
-        from chalicelib.models import InvoiceModel, OrderModel
+        from chalicelib.data.models import InvoiceModel, OrderModel
 
         self._touched, self._switch = moto_partitions.touched, moto_partitions.switch
         backend = dynamodb_backends[ACCOUNT][REGION]
@@ -197,7 +197,7 @@ def _clear_reviews():
     from moto.dynamodb.models import dynamodb_backends
 
     from bench import moto_partitions
-    from chalicelib.models import ReviewModel
+    from chalicelib.data.models import ReviewModel
 
     table = dynamodb_backends[ACCOUNT][REGION].get_table(ReviewModel.Meta.table_name)
     table.items.clear()
@@ -205,21 +205,21 @@ def _clear_reviews():
 
 
 def reviews_found() -> list[dict]:
-    from chalicelib import reviews
+    from chalicelib.reviews import daily_check
 
-    return reviews.find_items(NOW)
+    return daily_check.find_items(NOW)
 
 
 def _one_run(history: History, with_closed: bool, counter: ReadCounter) -> tuple[float, float, int, int, dict]:
     """(wall seconds, CPU seconds of this process, items read, DynamoDB calls, the review)."""
-    from chalicelib import reviews
+    from chalicelib.reviews import runs as reviews_runs
 
     (history.put_back if with_closed else history.take_out)()
     _clear_reviews()
     counter.items = counter.calls = 0
     counter.active = True
     started, cpu = time.perf_counter(), time.process_time()
-    review, ran = reviews.run("daily", NOW, "bench")
+    review, ran = reviews_runs.run("daily", NOW, "bench")
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     counter.active = False
     assert ran
@@ -239,7 +239,7 @@ def measure() -> dict:
     counter = ReadCounter()
     counter.install()
 
-    from chalicelib.models import InvoiceModel, OrderModel
+    from chalicelib.data.models import InvoiceModel, OrderModel
     from infra import bootstrap, demo_data
     from tests.support.world import reset_caches
 

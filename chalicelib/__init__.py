@@ -1,1 +1,1 @@
-"""Work-order tracking for service businesses: the capability modules behind app.py."""
+"""Work-order tracking for service businesses: the rooms behind app.py, one package per capability."""

@@ -7,9 +7,9 @@ and the verified SES sender.
 """
 import os
 
-from chalicelib import settings
-from chalicelib.aws import client
-from chalicelib.models import ALL_MODELS, IdempotencyModel
+from chalicelib.core import settings
+from chalicelib.core.aws import client
+from chalicelib.data.models import ALL_MODELS, IdempotencyModel
 
 ROLE_GROUPS = ("admin", "dispatcher", "technician")
 

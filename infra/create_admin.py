@@ -3,7 +3,7 @@
 
 Reads the stack's outputs (user pool, staff table), then creates the Cognito user in the `admin`
 group with a permanent password and the staff profile, the same way the app's own code does
-(`chalicelib.staff.create`). The password is asked for (twice) when you run it in a terminal;
+(`chalicelib.staff.directory.create`). The password is asked for (twice) when you run it in a terminal;
 otherwise a strong one is generated and printed once.
 
     python -m infra.create_admin --stage prod --email you@example.com --name "Your Name"
@@ -16,7 +16,8 @@ import secrets
 import string
 import sys
 
-from infra import deploy, template
+from infra import deploy
+from infra.template.common import camel
 
 PASSWORD_RULE = "at least 12 characters with upper- and lower-case letters and a digit"
 
@@ -75,7 +76,7 @@ def main(argv=None) -> int:
     stack = deploy.stack_name(args.stage)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     outputs = stack_outputs(stack, region)
-    staff_output = f"{template.camel('STAFF_TABLE')}Name"
+    staff_output = f"{camel('STAFF_TABLE')}Name"
     missing = [k for k in ("UserPoolId", staff_output) if k not in outputs]
     if missing:
         raise SystemExit(f"Stack {stack} has no outputs {missing}: is it deployed (make deploy STAGE={args.stage})?")
@@ -83,15 +84,15 @@ def main(argv=None) -> int:
     os.environ.update({"APP_STAGE": args.stage, "STAFF_TABLE": outputs[staff_output], "COGNITO_USER_POOL_ID": outputs["UserPoolId"]})
     if region:
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    from chalicelib import staff
-    from chalicelib.auth import ROLES
+    from chalicelib.staff import directory
+    from chalicelib.staff.auth import ROLES
 
     if args.role not in ROLES:
         raise SystemExit(f"--role must be one of {', '.join(ROLES)}")
     user_id = args.user_id or user_id_for(args.email)
     password, generated = ask_password()
     try:
-        staff.create(user_id, args.email, args.name, args.role, password)
+        directory.create(user_id, args.email, args.name, args.role, password)
     except Exception as exc:  # the Cognito or DynamoDB message says what is wrong (user exists, no access...)
         raise SystemExit(f"Could not create the user: {exc}")
     print(f"{args.role.capitalize()} {args.email} (user id {user_id}) created in {stack}.")

@@ -3,8 +3,11 @@ and a few work orders, loaded through the same capability modules the API uses."
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib import business, catalog, orders, staff, workflow
-from chalicelib.auth import Principal
+from chalicelib.orders import intake as orders_intake, service
+from chalicelib.setup import catalog, services, technicians
+from chalicelib.staff import directory
+from chalicelib.workflow import versions
+from chalicelib.staff.auth import Principal
 
 PASSWORD = "Demo-Password-1"
 TIMEZONE = "Europe/London"
@@ -116,12 +119,12 @@ def load_staff_and_setup(now: datetime) -> None:
     for item_id, name, cents, unit in PRICE_LIST:
         catalog.save_price_item(item_id, name, cents, unit)
     for service_id, data in SERVICES.items():
-        business.save_service(service_id, data)
+        services.save_service(service_id, data)
     for user_id, email, name, role in STAFF:
-        staff.create(user_id, email, name, role, PASSWORD)
+        directory.create(user_id, email, name, role, PASSWORD)
     for user_id, profile in TECHNICIANS.items():
-        business.save_profile(user_id, profile)
-    workflow.publish(PROCESS_MAP, "admin-1", now)
+        technicians.save_profile(user_id, profile)
+    versions.publish(PROCESS_MAP, "admin-1", now)
 
 
 def _next_weekday(day):
@@ -140,7 +143,7 @@ def load_orders(now: datetime) -> list[str]:
     """Today's demo job for tech1 and one on the next weekday for tech2, both booked by phone
     onto their calendars (whatever the hour, so the demo always has a job of the day), and one
     request still waiting to be booked, since yesterday."""
-    from chalicelib import booking
+    from chalicelib.booking import online
 
     dispatcher = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
     tz = ZoneInfo(TIMEZONE)
@@ -153,13 +156,13 @@ def load_orders(now: datetime) -> list[str]:
     ]
     ids = []
     for tech, day, service_id, name, email, phone, street, city, postcode, description in jobs:
-        intake = orders.Intake(
+        intake = orders_intake.Intake(
             {"name": name, "email": email, "phone": phone}, {"street": street, "city": city, "postcode": postcode},
             service_id=service_id, description=description, technician_id=tech,
             start=datetime.combine(day, time(10), tz), confirm=True,
         )
-        ids.append(booking.book(dispatcher, intake, now, source="phone", check_rules=False).order.order_id)
-    waiting = orders.create(dispatcher, orders.Intake(
+        ids.append(online.book(dispatcher, intake, now, source="phone", check_rules=False).order.order_id)
+    waiting = service.create(dispatcher, orders_intake.Intake(
         {"name": "Helen Carter", "email": "helen.carter@example.net", "phone": "+44 7700 900789"},
         {"street": "3 Mill Road", "city": "Bath", "postcode": "BA1 2QT"},
         service_id="glazing-repair",

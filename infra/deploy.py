@@ -17,7 +17,7 @@ staff accounts survive.
 Parameters come from the environment (make passes its command-line variables):
 SENDER_EMAIL, PUBLIC_BASE_URL (both needed the first time), SENDER_NAME, SES_IDENTITY,
 CREATE_SES_IDENTITY, ALLOWED_ORIGINS, ALARM_EMAIL, and PARAMS="Key=Value ..." for the others
-(ApiRateLimit, BookingRateLimit, LogRetentionDays... see infra/template.py).
+(ApiRateLimit, BookingRateLimit, LogRetentionDays... see infra/template/parameters.py).
 
     python -m infra.deploy deploy --stage prod [--dry-run]
     python -m infra.deploy destroy --stage prod
@@ -29,9 +29,10 @@ import shlex
 import shutil
 import subprocess
 
-from infra import template
+from infra.template.common import ROOT
+from infra.template.parameters import PARAMETERS
+from infra.template.web import WEB_PATHS
 
-ROOT = template.ROOT
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]  # roles; the SAM transform
 PARAMETER_VARIABLES = {
     "SENDER_EMAIL": "SenderEmail",
@@ -51,7 +52,7 @@ def stack_name(stage: str) -> str:
 def parameter_overrides(environ=os.environ) -> list[str]:
     overrides = [f"{name}={environ[var]}" for var, name in PARAMETER_VARIABLES.items() if environ.get(var)]
     overrides += shlex.split(environ.get("PARAMS", ""))
-    known = set(template.PARAMETERS)
+    known = set(PARAMETERS)
     unknown = [o.split("=", 1)[0] for o in overrides if o.split("=", 1)[0] not in known]
     if unknown:
         raise SystemExit(f"Unknown template parameters: {unknown}; the template has {sorted(known)}")
@@ -115,7 +116,7 @@ def publish_web(aws: Aws, where: str, bucket: str) -> None:
     says `Cache-Control: no-cache`, so CloudFront and browsers check for a new version each time
     (the staff app's service worker keeps its own copy for offline use)."""
     web = ROOT / "web"
-    for path, folder in template.WEB_PATHS.items():
+    for path, folder in WEB_PATHS.items():
         target = f"s3://{bucket}/{path}"
         aws("s3", "sync", str(web / folder), target, "--region", where, "--delete", "--cache-control", "no-cache",
             "--exclude", "*.webmanifest")

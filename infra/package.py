@@ -22,9 +22,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra import policy, template
+from infra import policy
+from infra.template.build import write
+from infra.template.common import ROOT
 
-ROOT = template.ROOT
 # Lambda: 50 MB for a zip uploaded directly, 250 MB unzipped (code and layers) in any case.
 ZIP_LIMIT = 50 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -145,7 +146,7 @@ def build(stage: str, out: Path, check_policy: bool = True) -> ZipReport:
     if check_policy and policy.main(["--check"]) != 0:
         raise SystemExit("The IAM policy files do not match the code: run `make policy` and review the diff.")
     out.mkdir(parents=True, exist_ok=True)
-    merge = template.write(out / "merge.json")
+    merge = write(out / "merge.json")
     chalice_package(stage, merge, out)
     slim(out / "deployment.zip", services_used())
     return check_zip(out / "deployment.zip")

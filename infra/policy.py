@@ -15,7 +15,7 @@ The code is read, not run (`ast`), from app.py and chalicelib/:
 - Powertools Idempotency (`DynamoDBPersistenceLayer`): GetItem/PutItem/UpdateItem/DeleteItem on
   its table. Batch processing, Logger and Metrics (EMF on stdout) call no AWS API.
 
-Functions no live code reaches (for example `staff.create`, which only infra/ calls) are left out:
+Functions no live code reaches (for example `staff.directory.create`, which only infra/ calls) are left out:
 the functions never run them. What the analysis cannot resolve is reported as a problem, so a
 new call fails the tests instead of being left out of the policy.
 
@@ -33,9 +33,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra import template
+from infra.template.build import load_app
+from infra.template.common import ROOT
+from infra.template.functions import failures_queue_id, stream_functions, stream_table
+from infra.template.identity import ses_identity
+from infra.template.tables import models, table_id, table_variables
 
-ROOT = template.ROOT
 STAGES = ("dev", "prod")
 POLICY_DIR = ROOT / ".chalice"
 
@@ -77,7 +80,7 @@ class Use:
 class Analysis:
     uses: set = field(default_factory=set)
     problems: list = field(default_factory=list)
-    dead: set = field(default_factory=set)  # functions no live code reaches ("chalicelib.staff.create")
+    dead: set = field(default_factory=set)  # functions no live code reaches ("chalicelib.staff.directory.create")
 
     def pairs(self) -> set:
         return {(u.action, u.resource) for u in self.uses}
@@ -91,7 +94,7 @@ class Module:
     path: Path
     root: Path
     tree: ast.Module
-    aliases: dict = field(default_factory=dict)  # local name -> module ("orders" -> "chalicelib.orders")
+    aliases: dict = field(default_factory=dict)  # local name -> module ("storage" -> "chalicelib.orders.storage")
     imported: dict = field(default_factory=dict)  # local name -> (module, name)
     functions: dict = field(default_factory=dict)  # "f" / "Class.f" -> FunctionDef
 
@@ -338,7 +341,7 @@ class Analyser:
         self.result.problems.append(f"{mod.rel}:{node.lineno}: {message}")
 
     def table(self, model_name: str) -> tuple:
-        return ("table", template.table_id(self.models[model_name]))
+        return ("table", table_id(self.models[model_name]))
 
     def scan_function(self, fn, mod: Module, cls: str | None, qualname: str) -> None:
         env = self.environment(fn, mod, cls)
@@ -358,7 +361,7 @@ class Analyser:
             return
         if isinstance(func, ast.Attribute) and func.attr == "client" and not self.client_call(node):
             if node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in self.parameters:
-                return  # a client factory (chalicelib.aws.client): its callers name the service
+                return  # a client factory (chalicelib.core.aws.client): its callers name the service
             self.problem(mod, node, "a client for a service not named by a string constant")
             return
         if not isinstance(func, ast.Attribute):
@@ -407,7 +410,7 @@ class Analyser:
             self.problem(mod, node, "DynamoDBPersistenceLayer: cannot tell which table")
             return
         for action in IDEMPOTENCY_ACTIONS:
-            self.add(f"dynamodb:{action}", ("table", template.table_id(model)), mod, node)
+            self.add(f"dynamodb:{action}", ("table", table_id(model)), mod, node)
 
     def table_from_expression(self, node):
         """The model whose table `settings.ORDERS_TABLE` or `OrderModel.Meta.table_name` names."""
@@ -482,7 +485,7 @@ class Analyser:
         if service == "dynamodb":
             model = self.table_from_expression(keywords.get("TableName"))
             if model is not None:
-                return ("table", template.table_id(model))
+                return ("table", table_id(model))
             return ("callers",)
         self.problem(mod, node, f"{service} {operation}: no resource mapping for {service}; teach infra/policy.py")
         return None
@@ -590,13 +593,13 @@ class Analyser:
 
 
 def analyse(files: list[Path] | None = None, root: Path = ROOT) -> Analysis:
-    from chalicelib import settings
+    from chalicelib.core import settings
 
-    models = {m.__name__: m for m in template.models()}
-    settings_tables = {attr: m for attr in template.table_variables() for m in models.values()
+    model_classes = {m.__name__: m for m in models()}
+    settings_tables = {attr: m for attr in table_variables() for m in model_classes.values()
                        if getattr(settings, attr) == m.Meta.table_name}
     modules = read_modules(files or source_files(root), root)
-    return Analyser(modules, models, settings_tables).run()
+    return Analyser(modules, model_classes, settings_tables).run()
 
 
 # --- the policy documents ------------------------------------------------------------------------
@@ -613,7 +616,7 @@ def arn(resource: tuple):
         return {"Fn::GetAtt": [resource[1], "Arn"]}
     if kind == "ses-identity":
         return {"Fn::Sub": ["arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${Identity}",
-                            {"Identity": template.ses_identity()}]}
+                            {"Identity": ses_identity()}]}
     if kind == "user-pool":
         return {"Fn::GetAtt": ["UserPool", "Arn"]}
     if kind == "stream":
@@ -631,12 +634,12 @@ def platform_uses(app, stream_function: str | None) -> set:
     """What Lambda itself needs with the function's role, beyond the code's calls."""
     uses = {Use("logs:CreateLogStream", ("log-streams",)), Use("logs:PutLogEvents", ("log-streams",))}
     if stream_function:
-        source = template.stream_functions(app)[stream_function]
-        table = template.table_id(template.stream_table(source))
+        source = stream_functions(app)[stream_function]
+        table = table_id(stream_table(source))
         for action in ("DescribeStream", "GetRecords", "GetShardIterator"):
             uses.add(Use(f"dynamodb:{action}", ("stream", table)))
         uses.add(Use("dynamodb:ListStreams", ("streams", table)))
-        uses.add(Use("sqs:SendMessage", ("queue", template.failures_queue_id(stream_function))))
+        uses.add(Use("sqs:SendMessage", ("queue", failures_queue_id(stream_function))))
     return uses
 
 
@@ -674,7 +677,7 @@ def policy_files(stage: str) -> dict[str, Path]:
 def documents(app, analysis: Analysis) -> dict[str, dict]:
     """{"functions": the policy of every function, "stream": the stream handler's}."""
     code = analysis.pairs()
-    streams = list(template.stream_functions(app))
+    streams = list(stream_functions(app))
     if len(streams) > 1:
         raise NotImplementedError("more than one stream handler: give each its own policy file")
     out = {"functions": document(code | {(u.action, u.resource) for u in platform_uses(app, None)})}
@@ -691,7 +694,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Write (or --check) the IAM policy files the code needs.")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    app = template.load_app()
+    app = load_app()
     analysis = analyse()
     if analysis.problems:
         print("The code makes AWS calls this analysis cannot place:\n  " + "\n  ".join(analysis.problems), file=sys.stderr)

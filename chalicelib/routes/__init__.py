@@ -1,2 +1,2 @@
-"""HTTP routes, one blueprint per capability. Views parse input, call the capability module
-and shape the answer; they hold no business rules."""
+"""The HTTP edge: one blueprint per capability. Views parse input, call the capability and shape
+the answer; they hold no business rules."""

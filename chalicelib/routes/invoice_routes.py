@@ -5,34 +5,35 @@ an invoice again are the admin's. Technicians have no access to invoices.
 """
 from chalice import Blueprint
 
-from chalicelib import clock, invoicing
-from chalicelib.auth import ADMIN, OFFICE
-from chalicelib.http import body, idempotency_key, json_response, staff_route
+from chalicelib.core import clock
+from chalicelib.invoicing import invoice_view, payments
+from chalicelib.routes.edge import body, idempotency_key, json_response, staff_route
+from chalicelib.staff.auth import ADMIN, OFFICE
 
 bp = Blueprint(__name__)
 
 
 @staff_route(bp, "/orders/{order_id}/invoice", OFFICE)
 def order_invoice(principal, order_id):
-    return json_response(invoicing.view(invoicing.for_order(order_id)))
+    return json_response(invoice_view.view(invoice_view.for_order(order_id)))
 
 
 @staff_route(bp, "/invoices/{invoice_id}", OFFICE)
 def get_invoice(principal, invoice_id):
-    return json_response(invoicing.view(invoicing.load(invoice_id)))
+    return json_response(invoice_view.view(invoice_view.load(invoice_id)))
 
 
 @staff_route(bp, "/invoices/{invoice_id}/payments", ADMIN, methods=("POST",))
 def record_payment(principal, invoice_id):
-    invoice, added = invoicing.record_payment(principal, invoice_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(invoicing.view(invoice), status=201 if added else 200)
+    invoice, added = payments.record_payment(principal, invoice_id, body(bp), clock.now(), idempotency_key(bp))
+    return json_response(invoice_view.view(invoice), status=201 if added else 200)
 
 
 @staff_route(bp, "/invoices/{invoice_id}/void", ADMIN, methods=("POST",))
 def void_invoice(principal, invoice_id):
-    return json_response(invoicing.view(invoicing.void(principal, invoice_id, body(bp, required=False), clock.now())))
+    return json_response(invoice_view.view(payments.void(principal, invoice_id, body(bp, required=False), clock.now())))
 
 
 @staff_route(bp, "/invoices/{invoice_id}/resend", ADMIN, methods=("POST",))
 def resend_invoice(principal, invoice_id):
-    return json_response(invoicing.view(invoicing.resend(principal, invoice_id, clock.now())))
+    return json_response(invoice_view.view(payments.resend(principal, invoice_id, clock.now())))

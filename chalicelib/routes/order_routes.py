@@ -2,71 +2,74 @@
 and the technician's day. Actions from the field take an optional Idempotency-Key header."""
 from chalice import Blueprint
 
-from chalicelib import booking, clock, fieldwork, orders, settings
-from chalicelib.auth import OFFICE, STAFF
-from chalicelib.http import body, idempotency_key, json_response, query, staff_route
+from chalicelib.booking import office
+from chalicelib.core import clock, settings
+from chalicelib.field import day, photos, signature
+from chalicelib.orders import service, storage, views
+from chalicelib.routes.edge import body, idempotency_key, json_response, query, staff_route
+from chalicelib.staff.auth import OFFICE, STAFF
 
 bp = Blueprint(__name__)
 
 
 @staff_route(bp, "/orders", OFFICE, methods=("POST",))
 def create_order(principal):
-    order, technician = booking.phone_intake(principal, body(bp), clock.now())
-    return json_response(orders.view(order, technician, principal), status=201)
+    order, technician = office.phone_intake(principal, body(bp), clock.now())
+    return json_response(views.view(order, technician, principal), status=201)
 
 
 @staff_route(bp, "/orders", OFFICE)
 def list_orders(principal):
-    return json_response(orders.list_orders(query(bp)))
+    return json_response(storage.list_orders(query(bp)))
 
 
 @staff_route(bp, "/orders/{order_id}", STAFF)
 def get_order(principal, order_id):
-    return json_response(orders.view(orders.load_for(principal, order_id), principal=principal))
+    return json_response(views.view(storage.load_for(principal, order_id), principal=principal))
 
 
 @staff_route(bp, "/orders/{order_id}/transitions", STAFF, methods=("POST",))
 def move_order(principal, order_id):
-    order = orders.transition(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(orders.view(order, principal=principal))
+    order = service.transition(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
+    return json_response(views.view(order, principal=principal))
 
 
 @staff_route(bp, "/orders/{order_id}/notes", STAFF, methods=("POST",))
 def add_note(principal, order_id):
-    order = orders.add_note(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(orders.view(order, principal=principal), status=201)
+    order = service.add_note(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
+    return json_response(views.view(order, principal=principal), status=201)
 
 
 @staff_route(bp, "/orders/{order_id}/line-items", STAFF, methods=("POST",))
 def add_line_item(principal, order_id):
-    order = orders.add_line_item(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(orders.view(order, principal=principal), status=201)
+    order = service.add_line_item(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
+    return json_response(views.view(order, principal=principal), status=201)
 
 
 @staff_route(bp, "/orders/{order_id}/photos/upload-url", STAFF, methods=("POST",))
 def photo_upload_url(principal, order_id):
-    return json_response(fieldwork.photo_upload(principal, order_id, body(bp), idempotency_key(bp)), status=201)
+    return json_response(photos.photo_upload(principal, order_id, body(bp), idempotency_key(bp)), status=201)
 
 
 @staff_route(bp, "/orders/{order_id}/photos", STAFF, methods=("POST",))
 def attach_photo(principal, order_id):
-    order = fieldwork.attach_photo(principal, order_id, body(bp), clock.now())
-    return json_response(orders.view(order, principal=principal), status=201)
+    order = photos.attach_photo(principal, order_id, body(bp), clock.now())
+    return json_response(views.view(order, principal=principal), status=201)
 
 
 @staff_route(bp, "/orders/{order_id}/signature", STAFF, methods=("POST",))
 def sign_order(principal, order_id):
     data = body(bp, max_bytes=settings.MAX_SIGNATURE_BYTES * 4 // 3 + 4096)
-    order = fieldwork.sign(principal, order_id, data, clock.now(), idempotency_key(bp))
-    return json_response(orders.view(order, principal=principal), status=201)
+    order = signature.sign(principal, order_id, data, clock.now(), idempotency_key(bp))
+    return json_response(views.view(order, principal=principal), status=201)
 
 
 @staff_route(bp, "/technician/jobs", STAFF)
 def technician_jobs(principal):
-    return json_response(fieldwork.technician_jobs(principal, query(bp)))
+    return json_response(day.technician_jobs(principal, query(bp)))
 
 
 @staff_route(bp, "/orders/{order_id}/assign", OFFICE, methods=("POST",))
 def assign_order(principal, order_id):
-    order = booking.assign(principal, order_id, body(bp), clock.now())
-    return json_response(orders.view(order, principal=principal))
+    order = office.assign(principal, order_id, body(bp), clock.now())
+    return json_response(views.view(order, principal=principal))

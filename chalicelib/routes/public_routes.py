@@ -2,9 +2,12 @@
 customer's own booking through the manage link."""
 from chalice import Blueprint
 
-from chalicelib import availability, booking, business, clock
-from chalicelib.http import body, idempotency_key, json_response, public_route, query
-from chalicelib.validation import Fields
+from chalicelib.booking import manage, online
+from chalicelib.core import clock
+from chalicelib.core.validation import Fields
+from chalicelib.routes.edge import body, idempotency_key, json_response, public_route, query
+from chalicelib.scheduling import availability
+from chalicelib.setup import business, services
 
 bp = Blueprint(__name__)
 
@@ -22,7 +25,7 @@ def public_services():
     return json_response({"services": [
         {"id": s["id"], "name": s["name"], "duration_minutes": s["duration_minutes"],
          "description": s.get("description", ""), "price_from_cents": s["price_from_cents"]}
-        for s in business.services()
+        for s in services.services()
     ]})
 
 
@@ -35,9 +38,9 @@ def public_availability():
 def public_book():
     data = body(bp)
     key = idempotency_key(bp)
-    request = booking.parse_public(data)
-    booked = booking.book(booking.CUSTOMER, request, clock.now(), key, booking.fingerprint(data), source="web")
-    return json_response(booking.booking_answer(booked.order, booked.setup), status=201 if booked.created else 200)
+    request = online.parse_public(data)
+    booked = online.book(online.CUSTOMER, request, clock.now(), key, online.fingerprint(data), source="web")
+    return json_response(manage.booking_answer(booked.order, booked.setup), status=201 if booked.created else 200)
 
 
 def _token() -> str | None:
@@ -46,24 +49,24 @@ def _token() -> str | None:
 
 @public_route(bp, "/public/bookings/{order_id}", cors=True)
 def public_booking(order_id):
-    return json_response(booking.customer_view(booking.load_with_token(order_id, _token())))
+    return json_response(manage.customer_view(manage.load_with_token(order_id, _token())))
 
 
 @public_route(bp, "/public/bookings/{order_id}/reschedule", methods=("POST",), cors=True)
 def public_reschedule(order_id):
-    order = booking.load_with_token(order_id, _token())
+    order = manage.load_with_token(order_id, _token())
     fields = Fields(body(bp))
     start = fields.datetime("start")
     fields.raise_if_errors()
     now = clock.now()
-    booking.check_changeable(order, now)
-    order = booking.reschedule(order, start, booking.CUSTOMER, now)
-    return json_response(booking.customer_view(order))
+    manage.check_changeable(order, now)
+    order = manage.reschedule(order, start, online.CUSTOMER, now)
+    return json_response(manage.customer_view(order))
 
 
 @public_route(bp, "/public/bookings/{order_id}/cancel", methods=("POST",), cors=True)
 def public_cancel(order_id):
-    order = booking.load_with_token(order_id, _token())
+    order = manage.load_with_token(order_id, _token())
     now = clock.now()
-    booking.check_changeable(order, now)
-    return json_response(booking.customer_view(booking.cancel(order, booking.CUSTOMER, now)))
+    manage.check_changeable(order, now)
+    return json_response(manage.customer_view(manage.cancel(order, online.CUSTOMER, now)))

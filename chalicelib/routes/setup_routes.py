@@ -2,10 +2,11 @@
 technicians' profiles and time off, and a technician's calendar."""
 from chalice import Blueprint
 
-from chalicelib import business, catalog, schedules
-from chalicelib.auth import ADMIN, OFFICE, STAFF
-from chalicelib.errors import NotFound
-from chalicelib.http import body, json_response, query, staff_route
+from chalicelib.core.errors import NotFound
+from chalicelib.routes.edge import body, json_response, query, staff_route
+from chalicelib.scheduling import schedule_view
+from chalicelib.setup import business, catalog, services, technicians
+from chalicelib.staff.auth import ADMIN, OFFICE, STAFF
 
 bp = Blueprint(__name__)
 
@@ -22,12 +23,12 @@ def put_business(principal):
 
 @staff_route(bp, "/services", STAFF)
 def list_services(principal):
-    return json_response({"services": business.services(active_only=False)})
+    return json_response({"services": services.services(active_only=False)})
 
 
 @staff_route(bp, "/services/{service_id}", ADMIN, methods=("PUT",))
 def put_service(principal, service_id):
-    return json_response(business.save_service(service_id, body(bp)))
+    return json_response(services.save_service(service_id, body(bp)))
 
 
 @staff_route(bp, "/price-list", STAFF)
@@ -42,7 +43,7 @@ def put_price_item(principal, item_id):
 
 @staff_route(bp, "/technicians", OFFICE)
 def list_technicians(principal):
-    return json_response({"technicians": [business.technician_view(t) for t in business.technicians()]})
+    return json_response({"technicians": [technicians.technician_view(t) for t in technicians.technicians()]})
 
 
 def _own_or_office(principal, technician_id: str) -> None:
@@ -53,27 +54,25 @@ def _own_or_office(principal, technician_id: str) -> None:
 @staff_route(bp, "/technicians/{technician_id}", STAFF)
 def get_technician(principal, technician_id):
     _own_or_office(principal, technician_id)
-    return json_response(business.technician_view(business.technician(technician_id)))
+    return json_response(technicians.technician_view(technicians.technician(technician_id)))
 
 
 @staff_route(bp, "/technicians/{technician_id}", ADMIN, methods=("PUT",))
 def put_technician(principal, technician_id):
-    return json_response(business.save_profile(technician_id, body(bp)))
+    return json_response(technicians.save_profile(technician_id, body(bp)))
 
 
 @staff_route(bp, "/technicians/{technician_id}/time-off", OFFICE, methods=("POST",))
 def add_time_off(principal, technician_id):
-    return json_response(business.add_time_off(technician_id, body(bp)), status=201)
+    return json_response(technicians.add_time_off(technician_id, body(bp)), status=201)
 
 
 @staff_route(bp, "/technicians/{technician_id}/time-off/{time_off_id}", OFFICE, methods=("DELETE",))
 def remove_time_off(principal, technician_id, time_off_id):
-    return json_response(business.remove_time_off(technician_id, time_off_id))
+    return json_response(technicians.remove_time_off(technician_id, time_off_id))
 
 
 @staff_route(bp, "/technicians/{technician_id}/schedule", STAFF)
 def technician_schedule(principal, technician_id):
     _own_or_office(principal, technician_id)
-    return json_response(schedules.technician_schedule(technician_id, query(bp)))
-
-
+    return json_response(schedule_view.technician_schedule(technician_id, query(bp)))

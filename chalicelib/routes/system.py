@@ -1,9 +1,9 @@
 """Health and staff sign-in."""
 from chalice import Blueprint
 
-from chalicelib import staff
-from chalicelib.http import body, json_response, public_route
-from chalicelib.validation import Fields
+from chalicelib.core.validation import Fields
+from chalicelib.routes.edge import body, json_response, public_route
+from chalicelib.staff import sign_in
 
 bp = Blueprint(__name__)
 
@@ -19,7 +19,7 @@ def login():
     email = fields.email("email")
     password = fields.text("password", 256)
     fields.raise_if_errors()
-    return json_response(staff.login(email, password))
+    return json_response(sign_in.login(email, password))
 
 
 @public_route(bp, "/auth/refresh", methods=("POST",))
@@ -27,4 +27,4 @@ def refresh():
     fields = Fields(body(bp))
     token = fields.text("refresh_token", 4096)
     fields.raise_if_errors()
-    return json_response(staff.refresh(token))
+    return json_response(sign_in.refresh(token))

@@ -164,19 +164,20 @@ def test_assignment_prefers_the_technician_with_fewest_booked_minutes_then_the_s
 
 
 def test_fifty_concurrent_bookings_of_one_slot_give_three_orders_on_three_calendars(world, clock):
-    from chalicelib import booking, orders
-    from chalicelib.errors import Conflict
-    from chalicelib.models import CalendarDayModel
-    from chalicelib.validation import parse_datetime
+    from chalicelib.booking import online
+    from chalicelib.orders import intake
+    from chalicelib.core.errors import Conflict
+    from chalicelib.data.models import CalendarDayModel
+    from chalicelib.core.validation import parse_datetime
 
     start = parse_datetime(f"{WEDNESDAY}T10:00:00+00:00")
     results, barrier = [], threading.Barrier(50)
 
     def attempt(i):
-        request = orders.Intake({**CUSTOMER, "name": f"Customer {i}"}, dict(ADDRESS), service_id="survey", start=start, confirm=True)
+        request = intake.Intake({**CUSTOMER, "name": f"Customer {i}"}, dict(ADDRESS), service_id="survey", start=start, confirm=True)
         barrier.wait()
         try:
-            order = booking.book(booking.CUSTOMER, request, clock.now).order
+            order = online.book(online.CUSTOMER, request, clock.now).order
             results.append(("ok", order.technician_id))
         except Conflict as exc:
             results.append((exc.code, None))
@@ -196,7 +197,7 @@ def test_fifty_concurrent_bookings_of_one_slot_give_three_orders_on_three_calend
 
 
 def _assert_no_overlaps():
-    from chalicelib.models import CalendarDayModel
+    from chalicelib.data.models import CalendarDayModel
 
     for tech in ("tech-1", "tech-2", "tech-3"):
         for day in CalendarDayModel.query(tech):

@@ -10,9 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib import orders, settings, workflow
-from chalicelib.auth import Principal
-from chalicelib.errors import Conflict
+from chalicelib.core import settings
+from chalicelib.orders import service
+from chalicelib.workflow import process_map, versions
+from chalicelib.staff.auth import Principal
+from chalicelib.core.errors import Conflict
 from infra.demo_data import PROCESS_MAP
 
 DISPATCHER = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
@@ -93,8 +95,8 @@ def test_of_two_concurrent_moves_exactly_one_wins(as_, new_order, clock):
     oid, seen = order["order_id"], order["version"]
     with both_read_first(settings.ORDERS_TABLE):
         results = race(
-            lambda: orders.transition(TECH1, oid, {"to": "en_route", "expected_version": seen}, clock.now),
-            lambda: orders.transition(DISPATCHER, oid, {"to": "on_hold", "expected_version": seen}, clock.now),
+            lambda: service.transition(TECH1, oid, {"to": "en_route", "expected_version": seen}, clock.now),
+            lambda: service.transition(DISPATCHER, oid, {"to": "on_hold", "expected_version": seen}, clock.now),
         )
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
@@ -135,8 +137,8 @@ def test_two_concurrent_notes_both_land(as_, new_order, clock):
     oid = order["order_id"]
     with both_read_first(settings.ORDERS_TABLE):
         results = race(
-            lambda: orders.add_note(DISPATCHER, oid, {"text": "Customer called: gate code 4411"}, clock.now),
-            lambda: orders.add_note(TECH1, oid, {"text": "Bring the long ladder"}, clock.now),
+            lambda: service.add_note(DISPATCHER, oid, {"text": "Customer called: gate code 4411"}, clock.now),
+            lambda: service.add_note(TECH1, oid, {"text": "Bring the long ladder"}, clock.now),
         )
     assert not [r for r in results if isinstance(r, Exception)], results
     stored = as_("dispatcher").get(f"/orders/{oid}").json
@@ -149,8 +151,8 @@ def test_a_note_with_a_stale_expected_version_is_refused(as_, new_order, clock):
     oid, seen = order["order_id"], order["version"]
     with both_read_first(settings.ORDERS_TABLE):
         results = race(
-            lambda: orders.add_note(DISPATCHER, oid, {"text": "first", "expected_version": seen}, clock.now),
-            lambda: orders.add_note(TECH1, oid, {"text": "second", "expected_version": seen}, clock.now),
+            lambda: service.add_note(DISPATCHER, oid, {"text": "first", "expected_version": seen}, clock.now),
+            lambda: service.add_note(TECH1, oid, {"text": "second", "expected_version": seen}, clock.now),
         )
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "OrderModel"], results
     stored = as_("dispatcher").get(f"/orders/{oid}").json
@@ -166,13 +168,13 @@ def _variant(name: str) -> dict:
 
 
 def test_two_concurrent_publishes_take_one_version_each_or_are_refused(as_, clock):
-    from chalicelib.models import WorkflowModel
+    from chalicelib.data.models import WorkflowModel
 
     before = as_("admin").get("/workflow").json["version"]
     with both_read_first(settings.WORKFLOW_TABLE):
         results = race(
-            lambda: workflow.publish(_variant("Map A"), "admin-1", clock.now),
-            lambda: workflow.publish(_variant("Map B"), "admin-1", clock.now),
+            lambda: versions.publish(_variant("Map A"), "admin-1", clock.now),
+            lambda: versions.publish(_variant("Map B"), "admin-1", clock.now),
         )
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
@@ -181,7 +183,7 @@ def test_two_concurrent_publishes_take_one_version_each_or_are_refused(as_, cloc
 
     stored = {
         int(v.version): v.definition["name"]
-        for v in WorkflowModel.query(workflow.WORKFLOW_ID, range_key_condition=WorkflowModel.version > 0)
+        for v in WorkflowModel.query(process_map.WORKFLOW_ID, range_key_condition=WorkflowModel.version > 0)
     }
     assert sorted(stored) == list(range(1, before + 2)), "one new version, no gap, no duplicate"
     assert stored[before + 1] == winners[0].name, "the winner's map, not overwritten by the loser"

@@ -5,7 +5,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from chalicelib import settings as app_settings
+from chalicelib.core import settings as app_settings
 
 pytestmark = pytest.mark.shared_world
 
@@ -134,7 +134,7 @@ def test_a_wrong_content_type_is_415_in_the_same_shape(as_, content_type):
 def no_orders(world):
     """The listing tests start from an empty orders table and empty calendars (the module shares
     one world). Found through the listing index and the technicians' keys: no Scan."""
-    from chalicelib.models import CalendarDayModel, OrderModel
+    from chalicelib.data.models import CalendarDayModel, OrderModel
 
     for order in OrderModel.by_created.query(OrderModel.list_pk.default):
         order.delete()

@@ -56,18 +56,20 @@ def complete(as_, order, items=(("Casement window, supply and fit", 2, 42000),))
 
 def completed_in_table(count, clock, name="Ada Lovelace", email="ada@example.net"):
     """Orders written straight into `completed` (each INSERT enters the step on the stream)."""
-    from chalicelib import orders, workflow
-    from chalicelib.auth import Principal
-    from chalicelib.models import LineItem, OrderModel
+    from chalicelib.core import ids as core_ids
+    from chalicelib.orders import intake as orders_intake
+    from chalicelib.workflow import versions
+    from chalicelib.staff.auth import Principal
+    from chalicelib.data.models import LineItem, OrderModel
 
     dispatcher = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
-    pm = workflow.current()
+    pm = versions.current()
     ids = []
     for i in range(count):
-        intake = orders.Intake({"name": name, "email": email, "phone": None},
+        intake = orders_intake.Intake({"name": name, "email": email, "phone": None},
                                {"street": f"{i + 1} Analytical Way", "city": "Bristol", "postcode": "BS1 1AA"},
                                service_name="Glazing repair")
-        order = orders.build(orders.new_id("WO-"), dispatcher, intake, pm, clock.now, "phone")
+        order = orders_intake.build(core_ids.new_id("WO-"), dispatcher, intake, pm, clock.now, "phone")
         order.step = "completed"
         order.line_items = [LineItem(item_id=f"LI-{i}", description="Double-glazed unit replacement", quantity=1,
                                      unit_price_cents=16500 + i, added_by="dispatcher-1", added_at=clock.now)]
@@ -77,13 +79,13 @@ def completed_in_table(count, clock, name="Ada Lovelace", email="ada@example.net
 
 
 def invoice_of(order_id):
-    from chalicelib import invoicing
+    from chalicelib.invoicing import invoice_view
 
-    return invoicing.for_order(order_id)
+    return invoice_view.for_order(order_id)
 
 
 def step_of(order_id):
-    from chalicelib.models import OrderModel
+    from chalicelib.data.models import OrderModel
 
     return OrderModel.get(order_id, consistent_read=True).step
 
@@ -111,9 +113,9 @@ def reconcile():
 def flaky_ses(monkeypatch):
     """SES refusing a seeded random share of sends (as a throttled account does); `spare`
     picks messages it always accepts."""
-    from chalicelib import notifications
+    from chalicelib.mail import messages
 
-    real = notifications.send
+    real = messages.send
 
     def install(share, seed=30, code="Throttling", message="Maximum sending rate exceeded.", spare=lambda m: False):
         rng = random.Random(seed)
@@ -125,7 +127,7 @@ def flaky_ses(monkeypatch):
                 raise ClientError({"Error": {"Code": code, "Message": message}}, "SendRawEmail")
             return real(email)
 
-        monkeypatch.setattr(notifications, "send", send)
+        monkeypatch.setattr(messages, "send", send)
         return refused
 
     return install
@@ -175,8 +177,8 @@ def test_the_invoice_holds_the_lines_tax_and_terms(as_, new_order, stream, deliv
 
 
 def test_the_pdf_read_back_holds_the_lines_and_totals_in_the_business_currency(as_, new_order, stream, deliver):
-    from chalicelib import settings
-    from chalicelib.aws import client
+    from chalicelib.core import settings
+    from chalicelib.core.aws import client
 
     order = complete(as_, new_order(customer={"name": "Zoë Ångström", "email": "zoe@example.net"}),
                      items=(("Casement window — oak «Heritage»", 2, 42000), ("Sealant", 3, 1233)))
@@ -214,8 +216,8 @@ def test_a_poison_record_is_reported_and_the_others_are_invoiced(as_, new_order,
 
 
 def test_100_orders_completed_at_once_get_numbers_1_to_100_without_gap_or_repeat(world, clock, monkeypatch):
-    from chalicelib import invoice_pdf, invoicing
-    from chalicelib.models import SequenceModel
+    from chalicelib.invoicing import invoice_pdf, lifecycle
+    from chalicelib.data.models import SequenceModel
 
     # This test is about numbers; rendering 100 real PDFs would only add CPU time under the GIL.
     monkeypatch.setattr(invoice_pdf, "render", lambda doc: f"%PDF-1.4 {doc['number']}".encode())
@@ -223,7 +225,7 @@ def test_100_orders_completed_at_once_get_numbers_1_to_100_without_gap_or_repeat
     calls = ids + ids[::3]  # a third of the orders are invoiced twice at the same time
     random.Random(5).shuffle(calls)
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda oid: invoicing.create_invoice(oid, clock.now), calls))
+        results = list(pool.map(lambda oid: lifecycle.create_invoice(oid, clock.now), calls))
     assert all(r["invoiced"] for r in results)
     numbers = sorted(invoice_of(oid).number for oid in ids)
     assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 101)]
@@ -235,7 +237,7 @@ def test_100_orders_completed_at_once_get_numbers_1_to_100_without_gap_or_repeat
 # --- SES failing, steps crashing: nothing lost, nothing twice ----------------------------------
 
 def test_with_ses_refusing_30_percent_of_sends_every_invoice_is_sent_exactly_once(world, clock, stream, deliver, flaky_ses, monkeypatch):
-    from chalicelib import invoicing
+    from chalicelib.invoicing import lifecycle
 
     monkeypatch.setenv("INVOICE_MAX_SEND_ATTEMPTS", "8")
     refused = flaky_ses(0.3)
@@ -258,7 +260,7 @@ def test_with_ses_refusing_30_percent_of_sends_every_invoice_is_sent_exactly_onc
         assert invoice.send_status is None
     assert len(invoice_emails()) == 20
     assert not [m for m in sent_emails() if "was not emailed" in str(m["Subject"])]
-    assert invoicing.reconcile(clock.now) == {"resumed": 0, "invoiced": 0, "failed": 0}
+    assert lifecycle.reconcile(clock.now) == {"resumed": 0, "invoiced": 0, "failed": 0}
 
 
 def test_backoff_doubles_and_after_the_last_attempt_the_owner_is_alerted_once(world, clock, stream, deliver, flaky_ses, monkeypatch):
@@ -296,16 +298,16 @@ def test_backoff_doubles_and_after_the_last_attempt_the_owner_is_alerted_once(wo
 
 
 def test_a_crash_after_issuing_resumes_without_a_second_number_or_email(world, clock, stream, deliver, monkeypatch):
-    from chalicelib import invoicing
+    from chalicelib.invoicing import documents
 
     [oid] = completed_in_table(1, clock)
     records = stream.read()
-    real = invoicing.store_pdf
-    monkeypatch.setattr(invoicing, "store_pdf", lambda invoice: (_ for _ in ()).throw(RuntimeError("Lambda timed out")))
+    real = documents.store_pdf
+    monkeypatch.setattr(documents, "store_pdf", lambda invoice: (_ for _ in ()).throw(RuntimeError("Lambda timed out")))
     answer = deliver(records)
     assert len(answer["batchItemFailures"]) == 1
     assert invoice_of(oid).delivery == "issued" and invoice_emails() == []
-    monkeypatch.setattr(invoicing, "store_pdf", real)
+    monkeypatch.setattr(documents, "store_pdf", real)
     deliver_chaotically(deliver, records)
     drain(stream, deliver)
     invoice = invoice_of(oid)
@@ -314,15 +316,15 @@ def test_a_crash_after_issuing_resumes_without_a_second_number_or_email(world, c
 
 
 def test_a_crash_before_the_move_resumes_without_a_second_email(world, clock, stream, deliver, monkeypatch):
-    from chalicelib import invoicing
+    from chalicelib.invoicing import lifecycle
 
     [oid] = completed_in_table(1, clock)
     records = stream.read()
-    real = invoicing._advance
-    monkeypatch.setattr(invoicing, "_advance", lambda *a: (_ for _ in ()).throw(RuntimeError("killed")))
+    real = lifecycle.advance
+    monkeypatch.setattr(lifecycle, "advance", lambda *a: (_ for _ in ()).throw(RuntimeError("killed")))
     assert len(deliver(records)["batchItemFailures"]) == 1
     assert invoice_of(oid).delivery == "sent" and step_of(oid) == "completed"
-    monkeypatch.setattr(invoicing, "_advance", real)
+    monkeypatch.setattr(lifecycle, "advance", real)
     deliver_chaotically(deliver, records)
     assert step_of(oid) == "invoiced" and len(invoice_emails(oid)) == 1
 
@@ -342,19 +344,20 @@ def test_the_reconciler_invoices_completed_orders_the_stream_missed(world, clock
 def test_a_send_cut_off_mid_way_is_never_repeated_and_the_owner_is_told(world, clock, stream, deliver, monkeypatch):
     """SES accepted the message but the sender died before recording it: the claim stays, goes
     stale, and the invoice becomes `send_unknown` (at most once) with the owner alerted."""
-    from chalicelib import invoicing, notifications
+    from chalicelib.invoicing import lifecycle
+    from chalicelib.mail import messages
 
     [oid] = completed_in_table(1, clock)
-    real = notifications.send
+    real = messages.send
 
     def send_then_die(message):
         real(message)
         raise SystemExit("the Lambda sandbox was torn down")
 
-    monkeypatch.setattr(notifications, "send", send_then_die)
+    monkeypatch.setattr(messages, "send", send_then_die)
     with pytest.raises(SystemExit):
-        invoicing.create_invoice(oid, clock.now)
-    monkeypatch.setattr(notifications, "send", real)
+        lifecycle.create_invoice(oid, clock.now)
+    monkeypatch.setattr(messages, "send", real)
     assert invoice_of(oid).delivery == "sending"
     drain(stream, deliver)  # redelivery: the claim is held, nothing is sent again
     clock.advance(minutes=10)
@@ -386,7 +389,7 @@ def test_a_customer_without_email_gets_an_invoice_and_the_owner_is_told(as_, new
 # --- email safety -----------------------------------------------------------------------------
 
 def test_names_and_descriptions_are_escaped_and_cannot_add_headers(as_, new_order, stream, deliver):
-    from chalicelib.models import OrderModel
+    from chalicelib.data.models import OrderModel
 
     order = new_order()
     stored = OrderModel.get(order["order_id"])
@@ -464,8 +467,8 @@ def test_bad_payments_are_refused_with_422_naming_the_field(as_, invoiced, body,
 
 
 def test_void_issues_a_credit_note_from_its_own_series_and_keeps_the_invoice(as_, invoiced, clock):
-    from chalicelib import settings
-    from chalicelib.aws import client
+    from chalicelib.core import settings
+    from chalicelib.core.aws import client
 
     r = as_("admin").post(f"/invoices/{invoiced['invoice_id']}/void", {"reason": "Duplicate job, booked twice"})
     assert r.status == 200, r
@@ -532,11 +535,11 @@ def test_overdue_invoices_get_each_reminder_once_up_to_the_limit(world, clock, s
     monkeypatch.setenv("PAYMENT_REMINDER_MAX", "3")
     unpaid, paid = completed_in_table(2, clock)
     drain(stream, deliver)
-    from chalicelib import invoicing
-    from chalicelib.auth import Principal
+    from chalicelib.invoicing import payments
+    from chalicelib.staff.auth import Principal
 
     admin = Principal("admin-1", "admin", ("admin",))
-    invoicing.record_payment(admin, invoice_of(paid).invoice_id, {"amount_cents": int(invoice_of(paid).total_cents), "method": "card"}, clock.now)
+    payments.record_payment(admin, invoice_of(paid).invoice_id, {"amount_cents": int(invoice_of(paid).total_cents), "method": "card"}, clock.now)
 
     issued = clock.now
 

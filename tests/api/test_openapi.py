@@ -136,7 +136,7 @@ def test_operations_with_a_json_body_document_what_a_bad_body_gets(key):
 
 
 def test_the_error_schema_is_the_one_the_app_sends():
-    from chalicelib.errors import error_body
+    from chalicelib.core.errors import error_body
 
     error = resolve({"$ref": "#/components/schemas/Error"})
     assert set(error["required"]) == set(error_body("x", "y"))

@@ -285,7 +285,7 @@ class BookingMachine(RuleBasedStateMachine):
 
     def calendars(self) -> dict[tuple, list[dict]]:
         """(technician, day) -> the appointments on that calendar item (one BatchGetItem)."""
-        from chalicelib.models import CalendarDayModel
+        from chalicelib.data.models import CalendarDayModel
 
         found = {(tech, day): [] for tech in AREAS for day in DAYS}
         for item in CalendarDayModel.batch_get(list(found), consistent_read=True):
@@ -310,10 +310,11 @@ class BookingMachine(RuleBasedStateMachine):
 
     def teardown(self):
         """Free the time again, so the next example starts from empty calendars."""
-        from chalicelib import booking, orders
+        from chalicelib.booking import manage, online
+        from chalicelib.orders import storage
 
         for order_id in list(getattr(self, "jobs", {})):
-            booking.cancel(orders.load(order_id), booking.CUSTOMER, datetime(2026, 11, 30, 8, tzinfo=UTC))
+            manage.cancel(storage.load(order_id), online.CUSTOMER, datetime(2026, 11, 30, 8, tzinfo=UTC))
 
 
 def test_bookings_reschedules_and_cancellations_never_double_book_and_follow_the_model(as_, clock):

@@ -12,9 +12,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import orders, reviews
-from chalicelib.auth import Principal
-from chalicelib.models import CalendarDayModel, OrderModel, ReviewModel
+from chalicelib.orders import moves
+from chalicelib.reviews import daily_check, periods, runs
+from chalicelib.setup import business
+from chalicelib.staff.auth import Principal
+from chalicelib.data.models import CalendarDayModel, OrderModel, ReviewModel
 from infra.demo_data import PROCESS_MAP
 from tests.support.world import FIXED_NOW
 from tests.support.helpers import body_part, order_through, scheduled_event, sent_emails, timeline
@@ -34,7 +36,7 @@ def walk(path, technician="tech-1", appointment=LATER, version=None) -> OrderMod
 
 
 def flagged(now, kind) -> list[str]:
-    return [i["order_id"] for i in reviews.find_items(now) if i["kind"] == kind]
+    return [i["order_id"] for i in daily_check.find_items(now) if i["kind"] == kind]
 
 
 def emails_to(address: str) -> list:
@@ -129,8 +131,8 @@ def test_a_completed_order_not_invoiced_within_half_an_hour_is_flagged(world, cl
 
 def _invoice(order: OrderModel, delivery: str, due_at: datetime):
     """An open invoice as chalicelib.invoicing leaves it (only the fields the check reads differ)."""
-    from chalicelib.invoicing import invoice_id_for
-    from chalicelib.models import InvoiceModel
+    from chalicelib.invoicing.numbering import invoice_id_for
+    from chalicelib.data.models import InvoiceModel
 
     invoice = InvoiceModel(invoice_id_for(order.order_id), order_id=order.order_id, number=f"INV-2026-{order.order_id[-4:]}",
                            seller={"name": "Clearview Windows Ltd"}, customer={"name": "Rita Review"}, lines=[],
@@ -148,13 +150,13 @@ def test_invoices_whose_email_failed_and_overdue_invoices_are_flagged(world, clo
     failed = _invoice(walk(path), "send_failed", FIXED_NOW + timedelta(days=3))
     overdue = _invoice(walk(path), "sent", FIXED_NOW - timedelta(seconds=1))
     _invoice(walk(path), "sent", FIXED_NOW)  # due this very second: not overdue yet
-    items = {i["kind"]: i for i in reviews.find_items(FIXED_NOW) if i["kind"].startswith("invoice_")}
+    items = {i["kind"]: i for i in daily_check.find_items(FIXED_NOW) if i["kind"].startswith("invoice_")}
     assert items["invoice_send_failed"]["invoice_id"] == failed.invoice_id
     assert "Email address is not verified" in items["invoice_send_failed"]["detail"]
     assert items["invoice_overdue"]["invoice_id"] == overdue.invoice_id
     assert items["invoice_overdue"]["owner"] == "admin-1"  # the owner of `invoiced`
     assert items["invoice_overdue"]["link"].endswith(f"/invoices/{overdue.invoice_id}")
-    assert [i["kind"] for i in reviews.find_items(FIXED_NOW)].count("invoice_overdue") == 1
+    assert [i["kind"] for i in daily_check.find_items(FIXED_NOW)].count("invoice_overdue") == 1
 
 
 def test_the_daily_check_reads_no_closed_order(world, clock, monkeypatch):
@@ -178,7 +180,7 @@ def test_the_daily_check_reads_no_closed_order(world, clock, monkeypatch):
 
     def items_read():
         read.clear()
-        reviews.find_items(FIXED_NOW)
+        daily_check.find_items(FIXED_NOW)
         return sum(read)
 
     before = items_read()
@@ -204,7 +206,7 @@ def _owners_world():
 
 def test_each_owner_gets_exactly_one_digest_listing_their_items(world, clock):
     breach, lost, uninvoiced = _owners_world()
-    review, ran = reviews.run("daily", FIXED_NOW, "admin-1")
+    review, ran = runs.run("daily", FIXED_NOW, "admin-1")
     assert ran
     dispatcher, = emails_to("dispatcher@example.com")
     admin, = emails_to("admin@example.com")
@@ -224,7 +226,7 @@ def test_each_owner_gets_exactly_one_digest_listing_their_items(world, clock):
 def test_an_item_of_a_step_without_an_owner_goes_to_the_admins(world, clock, as_):
     publish(as_, demo_map(on_hold={"owner": None}))
     parked = walk(timeline(FIXED_NOW - timedelta(days=4), ("requested", 10), ("on_hold", None)))
-    review, _ = reviews.run("daily", FIXED_NOW, "schedule")
+    review, _ = runs.run("daily", FIXED_NOW, "schedule")
     admin, = emails_to("admin@example.com")
     assert parked.order_id in body_part(admin, "plain") and "the step has no owner" in body_part(admin, "plain")
     assert emails_to("dispatcher@example.com") == []
@@ -235,7 +237,7 @@ def test_an_item_still_flagged_after_three_checks_escalates_to_the_admins(world,
     breach = walk([("requested", FIXED_NOW - timedelta(hours=5))])  # the dispatcher's
     for day, expected_checks in enumerate((1, 2, 3)):
         now = FIXED_NOW + timedelta(days=day)
-        review, ran = reviews.run("daily", now, "schedule")
+        review, ran = runs.run("daily", now, "schedule")
         item, = review["report"]["items"]
         assert ran and (item["checks"], item["escalated"]) == (expected_checks, expected_checks == 3)
         assert len(emails_to("dispatcher@example.com")) == day + 1
@@ -247,8 +249,8 @@ def test_an_item_still_flagged_after_three_checks_escalates_to_the_admins(world,
 def test_escalation_counts_checks_in_a_row_and_is_configurable(world, clock, monkeypatch):
     monkeypatch.setenv("REVIEW_ESCALATE_AFTER", "2")
     walk([("requested", FIXED_NOW - timedelta(hours=5))])
-    first, _ = reviews.run("daily", FIXED_NOW, "schedule")
-    second, _ = reviews.run("daily", FIXED_NOW + timedelta(days=1), "schedule")
+    first, _ = runs.run("daily", FIXED_NOW, "schedule")
+    second, _ = runs.run("daily", FIXED_NOW + timedelta(days=1), "schedule")
     assert [first["report"]["items"][0]["escalated"], second["report"]["items"][0]["escalated"]] == [False, True]
     assert second["report"]["escalate_after"] == 2
 
@@ -269,14 +271,14 @@ def test_running_the_check_twice_for_the_same_day_sends_nothing_twice(world, clo
 def test_a_run_that_died_is_taken_over_and_a_digest_that_may_have_gone_is_not_sent_again(world, clock):
     _owners_world()
     # a run claimed the day 25 minutes ago, found the items and died while emailing the dispatcher
-    period = reviews.period_to_review("daily", FIXED_NOW.date(), reviews.business.zone())
+    period = periods.period_to_review("daily", FIXED_NOW.date(), business.zone())
     started = FIXED_NOW - timedelta(minutes=25)
-    report = reviews.daily_report(period, started)
+    report = daily_check.daily_report(period, started)
     ReviewModel("daily", "2026-11-30", status="running", run_id="dead", trigger="schedule", claimed_at=started,
                 started_at=started, report=report,
                 told=[{"to": "dispatcher-1", "email": "dispatcher@example.com", "status": "sending", "at": "x",
                        "items": [], "escalated": []}]).save()
-    review, ran = reviews.run("daily", FIXED_NOW, "schedule")
+    review, ran = runs.run("daily", FIXED_NOW, "schedule")
     assert ran and review["status"] == "done" and review["report"] == report
     assert {t["to"]: t["status"] for t in review["told"]} == {"dispatcher-1": "unknown", "admin-1": "sent"}
     assert emails_to("dispatcher@example.com") == [] and len(emails_to("admin@example.com")) == 1
@@ -343,7 +345,7 @@ def by_step(report) -> dict:
 
 def test_the_weekly_evaluation_gives_the_expected_figures(world, clock):
     demo_week()
-    review, ran = reviews.run("weekly", FIXED_NOW, "schedule")
+    review, ran = runs.run("weekly", FIXED_NOW, "schedule")
     report = review["report"]
     assert ran and (report["from"], report["to"], review["date"]) == ("2026-11-23", "2026-11-29", "2026-11-23")
     steps = by_step(report)
@@ -390,7 +392,7 @@ def test_the_weekly_evaluation_gives_the_expected_figures(world, clock):
 
 def test_the_evaluation_over_any_range_matches_the_weekly_one(world, clock, as_):
     demo_week()
-    weekly, _ = reviews.run("weekly", FIXED_NOW, "schedule")
+    weekly, _ = runs.run("weekly", FIXED_NOW, "schedule")
     r = as_("admin").get("/reports/process?from=2026-11-23&to=2026-11-29")
     assert r.status == 200, r
     assert r.json["steps"] == weekly["report"]["steps"] and r.json["suggestions"] == weekly["report"]["suggestions"]
@@ -407,9 +409,9 @@ def test_a_new_map_version_applies_to_new_orders_and_the_evaluation_reports_both
     assert (int(in_flight.workflow_version), int(new.workflow_version)) == (1, 2)
     # the order in flight keeps its map: it can still move as version 1 allows
     in_flight.refresh()
-    assert [s["key"] for s in orders.next_steps(in_flight, ADMIN)] == ["completed", "on_hold", "cancelled"]
+    assert [s["key"] for s in moves.next_steps(in_flight, ADMIN)] == ["completed", "on_hold", "cancelled"]
 
-    report = reviews.process_report({"from": "2026-11-23", "to": "2026-11-29"}, FIXED_NOW)
+    report = runs.process_report({"from": "2026-11-23", "to": "2026-11-29"}, FIXED_NOW)
     versions = {v["workflow_version"]: v for v in report["versions"]}
     assert set(versions) == {1, 2} and report["current_workflow_version"] == 2
     assert by_step(versions[1])["scheduled"]["next_steps"] == {"en_route": 1}
@@ -422,19 +424,19 @@ def test_a_new_map_version_applies_to_new_orders_and_the_evaluation_reports_both
 def test_a_move_past_the_next_step_is_a_skip(world, clock, as_):
     publish(as_, demo_map(scheduled={"next": ["en_route", "in_progress", "requested", "on_hold", "cancelled"]}))
     walk(timeline(WEEK, ("requested", 30), ("scheduled", 60), ("in_progress", None)))
-    report = reviews.process_report({"from": "2026-11-23", "to": "2026-11-29"}, FIXED_NOW)
+    report = runs.process_report({"from": "2026-11-23", "to": "2026-11-29"}, FIXED_NOW)
     assert (by_step(report)["scheduled"]["skips"], by_step(report)["scheduled"]["backward_moves"]) == (1, 0)
 
 
 def test_the_weekly_report_reaches_the_admins_the_store_s3_and_cloudwatch(world, clock, as_, monkeypatch, capsys):
-    from chalicelib import settings
-    from chalicelib.aws import client
+    from chalicelib.core import settings
+    from chalicelib.core.aws import client
 
     publish(as_, demo_map(in_progress={"label": 'Fit & <seal> "it"'}))
     demo_week()
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     capsys.readouterr()
-    review, _ = reviews.run("weekly", FIXED_NOW, "schedule")
+    review, _ = runs.run("weekly", FIXED_NOW, "schedule")
 
     # the admins: an HTML email with the chart, labels escaped
     email, = emails_to("admin@example.com")

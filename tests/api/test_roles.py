@@ -214,7 +214,7 @@ def test_an_unknown_refresh_token_gets_401(as_, token):
 
 
 def test_a_deactivated_user_cannot_refresh(as_):
-    from chalicelib.models import StaffModel
+    from chalicelib.data.models import StaffModel
 
     signed_in = as_().post("/auth/login", {"email": "tech1@example.com", "password": "Demo-Password-1"}).json
     StaffModel.get("tech-1").update(actions=[StaffModel.active.set(False)])

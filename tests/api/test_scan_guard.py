@@ -3,8 +3,8 @@ trip on a deliberate scan, however it is made, and stay quiet through a whole wo
 import boto3
 import pytest
 
-from chalicelib import settings
-from chalicelib.models import OrderModel, StaffModel
+from chalicelib.core import settings
+from chalicelib.data.models import OrderModel, StaffModel
 from infra.demo_data import PROCESS_MAP
 from tests.support.helpers import TINY_PNG, ScanForbidden, StreamReader
 

@@ -123,7 +123,7 @@ def test_a_poison_record_is_reported_and_the_others_still_succeed(as_, new_order
 def test_a_name_with_line_breaks_cannot_add_a_header_or_a_recipient(as_, new_order, stream, deliver):
     """Intake refuses control characters; data that reached the table some other way (an import,
     an older version) must still not be able to inject headers."""
-    from chalicelib.models import OrderModel
+    from chalicelib.data.models import OrderModel
 
     order = new_order()
     stored = OrderModel.get(order["order_id"])

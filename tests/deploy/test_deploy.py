@@ -18,14 +18,19 @@ from pathlib import Path
 
 import pytest
 
-from infra import create_admin, deploy, package, policy, template
-
-ROOT = template.ROOT
+from infra import create_admin, deploy, package, policy
+from infra.template.build import load_app
+from infra.template.common import ROOT, camel
+from infra.template.functions import failures_queue_id, stream_functions, stream_table
+from infra.template.functions import functions as app_functions
+from infra.template.monitoring import DASHBOARD_FILE, INVOICE_SEND_FAILED_METRIC, THROTTLED_ROUTES, metrics_service
+from infra.template.tables import models, table_id, table_variable, table_variables
+from infra.template.web import ALL_VIEWER_EXCEPT_HOST_HEADER, CACHING_DISABLED, WEB_PATHS
 
 
 @pytest.fixture(scope="module")
 def app():
-    return template.load_app()
+    return load_app()
 
 
 @pytest.fixture(scope="module")
@@ -63,31 +68,31 @@ def test_the_packaged_template_passes_cfn_lint_without_errors(packaged):
 
 
 def test_every_function_the_app_declares_is_packaged_and_known_to_the_merge_template(packaged, app):
-    assert set(functions(packaged["template"])) == set(template.functions(app))
+    assert set(functions(packaged["template"])) == set(app_functions(app))
 
 
 # --- tables ------------------------------------------------------------------------------------
 
 def _model_classes_in_models_py() -> set:
-    tree = ast.parse((ROOT / "chalicelib" / "models.py").read_text())
+    tree = ast.parse((ROOT / "chalicelib" / "data" / "models.py").read_text())
     return {n.name for n in tree.body if isinstance(n, ast.ClassDef)
             and any(getattr(b, "id", None) == "Model" for b in n.bases)}
 
 
 def test_every_model_is_in_all_models_so_it_gets_a_table():
-    assert _model_classes_in_models_py() == {m.__name__ for m in template.models()}
+    assert _model_classes_in_models_py() == {m.__name__ for m in models()}
 
 
 def test_every_table_setting_belongs_to_a_model_so_the_cloud_has_that_table():
     # A *_TABLE setting without a model would point at a table nobody creates.
-    assert set(template.table_variables().values()) == {template.table_variable(m) for m in template.models()}
+    assert set(table_variables().values()) == {table_variable(m) for m in models()}
 
 
 def test_every_model_has_its_table_with_its_keys_and_indexes_and_nothing_else(packaged):
     tables = resources(packaged["template"], "AWS::DynamoDB::Table")
-    assert set(tables) == {template.table_id(m) for m in template.models()}
-    for model in template.models():
-        props = tables[template.table_id(model)]["Properties"]
+    assert set(tables) == {table_id(m) for m in models()}
+    for model in models():
+        props = tables[table_id(model)]["Properties"]
         schema = model._get_schema()
         keys = {(k["AttributeName"], k["KeyType"]) for k in schema["key_schema"]}
         assert {(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]} == keys, model.__name__
@@ -113,15 +118,15 @@ def test_tables_are_on_demand_recoverable_encrypted_and_survive_the_stack(packag
 
 
 def test_streams_and_ttl_are_where_the_code_needs_them(packaged):
-    from chalicelib.models import IdempotencyModel, OrderModel
+    from chalicelib.data.models import IdempotencyModel, OrderModel
 
     tables = resources(packaged["template"], "AWS::DynamoDB::Table")
-    for model in template.models():
-        props = tables[template.table_id(model)]["Properties"]
+    for model in models():
+        props = tables[table_id(model)]["Properties"]
         view = getattr(model.Meta, "stream_view_type", None)
         assert props.get("StreamSpecification", {}).get("StreamViewType") == view, model.__name__
-    assert tables[template.table_id(OrderModel)]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    assert tables[template.table_id(IdempotencyModel)]["Properties"]["TimeToLiveSpecification"] == \
+    assert tables[table_id(OrderModel)]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert tables[table_id(IdempotencyModel)]["Properties"]["TimeToLiveSpecification"] == \
         {"AttributeName": "expiration", "Enabled": True}
 
 
@@ -143,13 +148,13 @@ def test_every_table_index_and_bucket_the_code_uses_exists_in_the_template(packa
 
 def test_the_orders_stream_feeds_its_handler_with_partial_failures_retries_and_a_failure_queue(packaged, app):
     tpl = packaged["template"]
-    streams = template.stream_functions(app)
+    streams = stream_functions(app)
     assert "OnOrderChange" in streams
     for fid, source in streams.items():
         events = tpl["Resources"][fid]["Properties"]["Events"]
         (event,) = [e for e in events.values() if e["Type"] == "DynamoDB"]
         props = event["Properties"]
-        table = template.table_id(template.stream_table(source))
+        table = table_id(stream_table(source))
         assert props["Stream"] == {"Fn::GetAtt": [table, "StreamArn"]}
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BisectBatchOnFunctionError"] is True
@@ -166,8 +171,8 @@ def test_every_function_finds_its_tables_bucket_user_pool_and_stream_in_its_envi
     tpl = packaged["template"]
     for fid, fn in functions(tpl).items():
         env = fn["Properties"]["Environment"]["Variables"]
-        for model in template.models():
-            assert env[template.table_variable(model)] == {"Ref": template.table_id(model)}, (fid, model.__name__)
+        for model in models():
+            assert env[table_variable(model)] == {"Ref": table_id(model)}, (fid, model.__name__)
         assert env["FILES_BUCKET"] == {"Ref": "FilesBucket"}
         assert env["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
         assert env["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
@@ -236,7 +241,7 @@ def test_every_setting_the_code_reads_reaches_the_functions_unless_its_default_i
             assert has_default and not variable.endswith(INFRASTRUCTURE_SUFFIXES), (
                 f"{fid}: the code reads {variable}, which the template does not set"
                 + (" and which has no default" if not has_default else " and which names infrastructure")
-                + ": add it to infra/template.py environment() or .chalice/config.json")
+                + ": add it to infra/template/functions.py environment() or .chalice/config.json")
 
 
 def test_each_function_has_a_named_log_group_with_retention_created_before_it(packaged):
@@ -257,7 +262,7 @@ def test_every_schedule_the_app_declares_runs_in_the_cloud(packaged, app):
     declared = [s for s in app.event_sources if isinstance(s, (ScheduledEventConfig, CloudWatchEventConfig))]
     assert declared, "the app declares no schedules at all"
     for source in declared:
-        fid = template.camel(source.name)
+        fid = camel(source.name)
         events = tpl["Resources"][fid]["Properties"]["Events"].values()
         if isinstance(source, ScheduledEventConfig):
             expression = source.schedule_expression
@@ -297,8 +302,8 @@ def test_one_distribution_serves_the_staff_app_and_booking_pages_from_a_private_
     assert "RestAPI" in res and res["RestAPI"]["Properties"].get("StageName", "api") == "api"
     default = config["DefaultCacheBehavior"]
     assert default["TargetOriginId"] == "api" and default["ViewerProtocolPolicy"] == "https-only"
-    assert default["CachePolicyId"] == template.CACHING_DISABLED
-    assert default["OriginRequestPolicyId"] == template.ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert default["CachePolicyId"] == CACHING_DISABLED
+    assert default["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
     assert {"GET", "POST", "PUT", "OPTIONS"} <= set(default["AllowedMethods"])
     # /tech and /book (with and without the slash) from the site bucket, through origin access control
     site = origins["site"]
@@ -312,7 +317,7 @@ def test_one_distribution_serves_the_staff_app_and_booking_pages_from_a_private_
         assert function["EventType"] == "viewer-request"
         assert function["FunctionARN"] == {"Fn::GetAtt": ["SitePathFunction", "FunctionMetadata.FunctionARN"]}
     # no API path is shadowed by a site path
-    api_paths = {route for route in template.load_app().routes}
+    api_paths = {route for route in load_app().routes}
     assert not [p for p in api_paths if p in ("/tech", "/book") or p.startswith(("/tech/", "/book/"))]
     code = res["SitePathFunction"]["Properties"]["FunctionCode"]
     assert "uri + 'index.html'" in code and "statusCode: 301" in code
@@ -329,12 +334,12 @@ def test_one_distribution_serves_the_staff_app_and_booking_pages_from_a_private_
 
 
 def test_every_web_folder_the_distribution_serves_exists_with_its_index():
-    for path, folder in template.WEB_PATHS.items():
+    for path, folder in WEB_PATHS.items():
         assert (ROOT / "web" / folder / "index.html").is_file(), folder
 
 
 def test_the_user_pool_has_the_app_roles_as_groups_and_a_password_client_without_secret(packaged):
-    from chalicelib.auth import ROLES
+    from chalicelib.staff.auth import ROLES
     from infra.bootstrap import ROLE_GROUPS
 
     tpl = packaged["template"]
@@ -360,7 +365,7 @@ def test_the_booking_and_login_routes_are_throttled_below_the_stage(packaged, ap
     by_path = {(s["ResourcePath"], s["HttpMethod"]): s for s in settings}
     stage = by_path[("/*", "*")]
     params = tpl["Parameters"]
-    for (path, method), (rate, burst) in template.THROTTLED_ROUTES.items():
+    for (path, method), (rate, burst) in THROTTLED_ROUTES.items():
         assert method in app.routes[path], f"{method} {path} is no longer a route"
         setting = by_path[("/" + path.replace("/", "~1"), method)]
         assert setting["ThrottlingRateLimit"] == {"Ref": rate} and setting["ThrottlingBurstLimit"] == {"Ref": burst}
@@ -383,7 +388,7 @@ def _emitted_metrics() -> set:
 
 
 def test_alarms_cover_errors_throttles_stream_lag_failed_records_5xx_and_invoice_emails(packaged, app):
-    from chalicelib import observability
+    from chalicelib.core import observability
 
     tpl = packaged["template"]
     alarms = resources(tpl, "AWS::CloudWatch::Alarm")
@@ -397,15 +402,15 @@ def test_alarms_cover_errors_throttles_stream_lag_failed_records_5xx_and_invoice
     for fid in functions(tpl):
         assert has("AWS/Lambda", "Errors", FunctionName={"Ref": fid}), fid
         assert has("AWS/Lambda", "Throttles", FunctionName={"Ref": fid}), fid
-    for fid in template.stream_functions(app):
+    for fid in stream_functions(app):
         assert has("AWS/Lambda", "IteratorAge", FunctionName={"Ref": fid}), fid
-        queue = template.failures_queue_id(fid)
+        queue = failures_queue_id(fid)
         assert has("AWS/SQS", "ApproximateNumberOfMessagesVisible", QueueName={"Fn::GetAtt": [queue, "QueueName"]})
     assert has("AWS/ApiGateway", "5XXError", ApiName={"Fn::Sub": "${AWS::StackName}"}, Stage="api")
     # The API is named after the stack, so the alarm's ApiName dimension matches it.
     assert tpl["Resources"]["RestAPI"]["Properties"]["Name"] == {"Fn::Sub": "${AWS::StackName}"}
-    assert template.INVOICE_SEND_FAILED_METRIC in _emitted_metrics(), "the invoicing code no longer emits InvoiceSendFailed"
-    assert has(observability.NAMESPACE, "InvoiceSendFailed", service=template.metrics_service())
+    assert INVOICE_SEND_FAILED_METRIC in _emitted_metrics(), "the invoicing code no longer emits InvoiceSendFailed"
+    assert has(observability.NAMESPACE, "InvoiceSendFailed", service=metrics_service())
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
     subscription = tpl["Resources"]["AlarmSubscription"]["Properties"]
@@ -420,8 +425,8 @@ def _dashboard(tpl: dict, name: str) -> dict:
 def test_the_dashboard_is_infra_dashboard_json_when_it_exists_and_the_basics_are_always_there(packaged):
     tpl = packaged["template"]
     dashboards = resources(tpl, "AWS::CloudWatch::Dashboard")
-    if template.DASHBOARD_FILE.exists():
-        assert _dashboard(tpl, "Dashboard") == json.loads(template.DASHBOARD_FILE.read_text())
+    if DASHBOARD_FILE.exists():
+        assert _dashboard(tpl, "Dashboard") == json.loads(DASHBOARD_FILE.read_text())
         basics = _dashboard(tpl, "OperationsDashboard")
     else:
         assert set(dashboards) == {"Dashboard"}
@@ -462,7 +467,7 @@ def _needed(app, analysis, stream_function) -> tuple[set, dict]:
 @pytest.mark.parametrize("stage", policy.STAGES)
 def test_each_policy_grants_every_call_the_code_makes_and_nothing_else(app, analysis, stage):
     assert not analysis.problems, "AWS calls the analysis cannot place:\n" + "\n".join(analysis.problems)
-    streams = list(template.stream_functions(app))
+    streams = list(stream_functions(app))
     for kind, stream_function in (("functions", None), ("stream", streams[0] if streams else None)):
         path = policy.policy_files(stage)[kind]
         needed, where = _needed(app, analysis, stream_function)
@@ -474,7 +479,7 @@ def test_each_policy_grants_every_call_the_code_makes_and_nothing_else(app, anal
         assert not extra and not unknown, f"{path.name} grants what nothing uses:\n" + "\n".join(
             [f"  {a} on {r}" for a, r in extra] + [f"  {u}" for u in unknown])
         if stream_function:
-            assert ("sqs:SendMessage", ("queue", template.failures_queue_id(stream_function))) in granted
+            assert ("sqs:SendMessage", ("queue", failures_queue_id(stream_function))) in granted
             assert ("dynamodb:GetRecords", ("stream", "OrdersTable")) in granted
 
 
@@ -499,14 +504,14 @@ def test_what_the_analysis_derives_from_the_code(analysis):
     # Sign-in (InitiateAuth) is not authorised with IAM; EMF metrics need no PutMetricData; the
     # Cognito admin calls of staff.create run only from infra/ (demo data, make admin).
     assert not any(a.startswith(("cognito-idp:", "cloudwatch:")) for a in actions)
-    assert "chalicelib.staff.create" in analysis.dead
+    assert "chalicelib.staff.directory.create" in analysis.dead
     assert "dynamodb:Scan" not in actions
 
 
 def test_the_stream_handler_alone_gets_the_stream_policy(packaged, app):
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     tpl = packaged["template"]
-    streams = template.stream_functions(app)
+    streams = stream_functions(app)
     for stage in policy.STAGES:
         per_function = config["stages"][stage].get("lambda_functions", {})
         for fid, source in streams.items():
@@ -532,9 +537,9 @@ def _analyse(tmp_path, source: str) -> policy.Analysis:
 
 def test_a_new_call_in_the_code_shows_up_as_a_needed_grant(tmp_path):
     found = _analyse(tmp_path, """
-from chalicelib import settings
-from chalicelib.aws import client
-from chalicelib.models import OrderModel
+from chalicelib.core import settings
+from chalicelib.core.aws import client
+from chalicelib.data.models import OrderModel
 
 
 def run():
@@ -563,7 +568,7 @@ def never_called():
 def test_a_call_the_analysis_cannot_place_is_a_problem_not_a_silent_gap(tmp_path):
     found = _analyse(tmp_path, """
 import boto3
-from chalicelib.aws import client
+from chalicelib.core.aws import client
 
 
 def run(thing):
@@ -599,7 +604,7 @@ assert botocore.__file__.startswith(sys.argv[1]), botocore.__file__
 session = botocore.session.get_session()
 for service in sys.argv[2].split(","):
     session.create_client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-from chalicelib import invoice_pdf
+from chalicelib.invoicing import invoice_pdf
 pdf = invoice_pdf.render({
     "title": "Invoice", "number": "INV-2027-000001", "issued": "04 January 2027", "due": "18 January 2027",
     "order_id": "WO-1", "seller": {"name": "Clear View Windows", "address": "1 High St"},
@@ -700,9 +705,9 @@ def test_make_deploy_refuses_a_parameter_the_template_does_not_have(monkeypatch)
 
 
 def test_make_admin_creates_an_admin_who_can_sign_in(aws, monkeypatch, capsys):
-    from chalicelib import staff
-    from chalicelib.aws import client
-    from chalicelib.models import StaffModel
+    from chalicelib.staff import sign_in
+    from chalicelib.core.aws import client
+    from chalicelib.data.models import StaffModel
 
     outputs = {"UserPoolId": aws["COGNITO_USER_POOL_ID"], "StaffTableName": StaffModel.Meta.table_name,
                "EndpointURL": "https://abc.execute-api.eu-west-2.amazonaws.com/api/"}
@@ -716,7 +721,7 @@ def test_make_admin_creates_an_admin_who_can_sign_in(aws, monkeypatch, capsys):
     assert create_admin.main(["--stage", "prod", "--email", "Owner@Clearview.example", "--name", "Olive Owner"]) == 0
     printed = capsys.readouterr().out
     password = printed.split("Password (shown once, keep it in your password manager): ")[1].split()[0]
-    signed_in = staff.login("owner@clearview.example", password)
+    signed_in = sign_in.login("owner@clearview.example", password)
     assert signed_in["user"] == {"id": "owner", "name": "Olive Owner", "email": "owner@clearview.example", "role": "admin"}
     groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=aws["COGNITO_USER_POOL_ID"], Username="owner")
     assert [g["GroupName"] for g in groups["Groups"]] == ["admin"]

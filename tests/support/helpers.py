@@ -165,7 +165,7 @@ class StreamReader:
     def __init__(self, table_name: str | None = None):
         import boto3
 
-        from chalicelib import settings
+        from chalicelib.core import settings
 
         table_name = table_name or settings.ORDERS_TABLE
         region = settings.region()
@@ -301,18 +301,20 @@ def order_through(path, technician="tech-1", appointment=None, version=None):
     line item, a signature)."""
     from datetime import timedelta
 
-    from chalicelib import orders, workflow
-    from chalicelib.auth import Principal
-    from chalicelib.models import LineItem, Signature
+    from chalicelib.core import ids
+    from chalicelib.orders import intake as orders_intake, moves
+    from chalicelib.workflow import versions
+    from chalicelib.staff.auth import Principal
+    from chalicelib.data.models import LineItem, Signature
 
     admin = Principal("admin-1", "admin", ("admin",))
-    pm = workflow.current() if version is None else workflow.version(version)
+    pm = versions.current() if version is None else versions.version(version)
     (start, created), rest = path[0], path[1:]
     assert start == pm.start_step, (start, pm.start_step)
-    intake = orders.Intake({"name": "Rita Review", "email": "rita@example.net", "phone": None},
+    intake = orders_intake.Intake({"name": "Rita Review", "email": "rita@example.net", "phone": None},
                            {"street": "1 Audit Lane", "city": "Bristol", "postcode": "BS1 1AA"},
                            service_name="Glazing repair", technician_id=technician)
-    order = orders.build(orders.new_id("WO-"), admin, intake, pm, created, "phone")
+    order = orders_intake.build(ids.new_id("WO-"), admin, intake, pm, created, "phone")
     appointment = appointment or created + timedelta(days=2)
     order.appointment_start, order.appointment_end = appointment, appointment + timedelta(hours=2)
     order.line_items = [LineItem(item_id="LI-1", description="Sealant", quantity=1, unit_price_cents=1200,
@@ -320,6 +322,6 @@ def order_through(path, technician="tech-1", appointment=None, version=None):
     order.signature = Signature(signature_id="S-1", s3_key="orders/x/signature/S-1.png", signed_by="Rita",
                                 captured_by="tech-1", at=created)
     for step, moment in rest:
-        orders.apply_move(admin, order, step, None, moment)
+        moves.apply_move(admin, order, step, None, moment)
     return order
 

@@ -41,14 +41,18 @@ def jwks_url(tmp_path_factory):
 
 
 def reset_caches():
-    from chalicelib import auth, automations, aws, notifications, staff, workflow
-    from chalicelib.models import ALL_MODELS
+    from chalicelib.core import aws as core_aws
+    from chalicelib.events import automations
+    from chalicelib.mail import messages
+    from chalicelib.staff import auth, directory
+    from chalicelib.workflow import versions
+    from chalicelib.data.models import ALL_MODELS
 
-    aws.client.cache_clear()
+    core_aws.client.cache_clear()
     automations._run_once.cache_clear()
-    notifications._environment.cache_clear()
-    workflow._versions.clear()
-    staff._profiles.clear()
+    messages._environment.cache_clear()
+    versions._versions.clear()
+    directory._profiles.clear()
     auth._key_set = auth._KeySet()
     for model in ALL_MODELS:
         model._connection = None
@@ -67,9 +71,9 @@ def clock(monkeypatch):
             self.now = self.now + timedelta(**delta)
 
     c = Clock()
-    from chalicelib import clock as clock_module
+    from chalicelib.core import clock as core_clock
 
-    monkeypatch.setattr(clock_module, "now", lambda: c.now)
+    monkeypatch.setattr(core_clock, "now", lambda: c.now)
     return c
 
 

@@ -50,7 +50,7 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_overflowed(as_, day):
 
 
 def test_an_order_that_reached_dynamodbs_item_limit_refuses_more_with_422_not_500(as_, new_order):
-    from chalicelib.models import Note, OrderModel
+    from chalicelib.data.models import Note, OrderModel
 
     order = new_order()
     stored = OrderModel.get(order["order_id"])

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from infra.local import StaticSite, StreamPoller, api_server, content_type
+from infra.local.stream import StreamPoller
+from infra.local.web import StaticSite, api_server, content_type
 from tests.support.local_system import LocalSystem, child_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,8 +161,8 @@ def test_the_handler_refuses_traversal_and_other_methods_with_json_errors(served
 
 @pytest.fixture
 def orders_stream(aws):
-    from chalicelib.aws import client
-    from chalicelib.models import OrderModel
+    from chalicelib.core.aws import client
+    from chalicelib.data.models import OrderModel
 
     table = OrderModel.Meta.table_name
 

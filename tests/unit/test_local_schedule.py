@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from chalice import Chalice, Cron, Rate
 
-from infra.local import CronSchedule, RateSchedule, parse_schedule, plan, run_schedules, scheduled_jobs
+from infra.local.cron import CronSchedule, RateSchedule, parse_schedule
+from infra.local.scheduler import plan, run_schedules, scheduled_jobs
 
 UTC = timezone.utc
 

@@ -1,0 +1,157 @@
+"""The customer's own booking, through the manage link: see it, reschedule it, cancel it."""
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from chalicelib.booking import online
+from chalicelib.core import observability, settings
+from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.data.models import Move, OrderModel
+from chalicelib.orders import intake, moves, storage
+from chalicelib.scheduling import assignment, availability, calendars, slots
+from chalicelib.scheduling.calendars import ATTEMPTS
+from chalicelib.setup import business
+from chalicelib.staff import directory
+from chalicelib.staff.auth import Principal
+
+
+def manage_url(order: OrderModel) -> str:
+    return f"{settings.public_base_url()}/book/manage.html?order={order.order_id}&token={order.manage_token}"
+
+
+def _first_name(technician_id: str | None, known=None) -> str | None:
+    member = known if known is not None and known.user_id == technician_id else directory.find(technician_id)
+    return member.name.split()[0] if member else None
+
+
+def customer_view(order: OrderModel, settings_data: dict | None = None, technician=None) -> dict:
+    """What the customer may see of their booking. Pass the settings and technician when they
+    are already at hand, to save the reads."""
+    settings_data = settings_data or business.settings()
+    tz = business.zone(settings_data)
+    cutoff = _cutoff(order, settings_data)
+    return {
+        "order_id": order.order_id,
+        "step": order.step,
+        "service": {"id": order.service_id, "name": order.service_name},
+        "appointment": (
+            {"start": order.appointment_start.astimezone(tz).isoformat(), "end": order.appointment_end.astimezone(tz).isoformat()}
+            if order.appointment_start else None
+        ),
+        "technician": {"name": _first_name(order.technician_id, technician)} if order.technician_id else None,
+        "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
+        "changeable_until": cutoff.astimezone(tz).isoformat() if cutoff else None,
+    }
+
+
+def booking_answer(order: OrderModel, setup: slots.Setup | None = None) -> dict:
+    view = customer_view(order, setup.settings if setup else None, setup.technician(order.technician_id) if setup else None)
+    return {
+        "order_id": order.order_id,
+        "step": order.step,
+        "appointment": view["appointment"],
+        "technician": view["technician"],
+        "manage_url": manage_url(order),
+    }
+
+
+def _cutoff(order: OrderModel, settings_data: dict | None = None) -> datetime | None:
+    if not order.appointment_start:
+        return None
+    hours = int((settings_data or business.settings())["booking"]["cancellation_cutoff_hours"])
+    return order.appointment_start - timedelta(hours=hours)
+
+
+def load_with_token(order_id: str, token: str | None) -> OrderModel:
+    """The order if the token is its manage token; otherwise the same 404 as a missing order."""
+    not_found = NotFound("No booking matches this link.")
+    if not token or len(token) > 200:
+        raise not_found
+    try:
+        order = OrderModel.get(order_id, consistent_read=True)
+    except OrderModel.DoesNotExist:
+        raise not_found
+    if not order.manage_token or not hmac.compare_digest(order.manage_token.encode(), token.encode()):
+        raise not_found
+    return order
+
+
+def check_changeable(order: OrderModel, now: datetime) -> None:
+    if order.step != "scheduled":
+        raise ValidationFailed("This booking can no longer be changed online.",
+                               [{"field": "order_id", "message": f"the order is '{order.step}'; please call us"}], )
+    cutoff = _cutoff(order)
+    if cutoff and now >= cutoff:
+        raise ValidationFailed("It is too late to change this booking online; please call us.",
+                               [{"field": "start", "message": f"changes were possible until {cutoff.isoformat()}"}])
+
+
+def reschedule(order: OrderModel, new_start: datetime, actor: Principal, now: datetime,
+               technician_id: str | None = None, expected: int | None = None, new_end: datetime | None = None) -> OrderModel:
+    """Move the appointment (or set the first one): the chosen technician, else the same one when
+    free, else the assignment rule. The old time is released and the new reserved in the same
+    transaction as the order. A job without a service keeps its length unless `new_end` is given."""
+    for _ in range(ATTEMPTS):
+        if expected is not None and expected != order.version:
+            raise Conflict(f"The order changed since you read it (version {order.version}, you sent {expected}).",
+                           {"order_id": order.order_id, "current_version": int(order.version)})
+        end = new_end
+        if end is None and not order.service_id and order.appointment_start:
+            end = new_start + (order.appointment_end - order.appointment_start)
+        setup = availability.load(order.service_id, slots.days_around(new_start))
+        tz = setup.zone
+        new_day = new_start.astimezone(tz).date()
+        online.check_booking_rules(setup, new_start, now, office=actor.role in ("admin", "dispatcher"))
+        wanted = intake.Intake({}, {"postcode": order.address.postcode}, service_id=order.service_id,
+                               technician_id=technician_id, start=new_start, end=end)
+        if technician_id:
+            chosen = online.chosen_technician(setup, wanted, new_day, now, except_order=order.order_id)
+            reason = f"Assigned {chosen.technician.name} ({chosen.technician.user_id}): chosen by {actor.user_id}."
+        else:
+            free = slots.free_technicians(setup, new_start, order.address.postcode, except_order=order.order_id, end=end)
+            same = [d for d in free if d.technician.user_id == order.technician_id]
+            chosen = same[0] if same else assignment.choose(free)
+            if chosen is None:
+                raise online.taken(wanted, now, "No technician is free at that time.")
+            reason = "Kept the same technician." if same else assignment.reason(chosen, free)
+        job = setup.job(new_start, end)
+        touched = _release_old(order, tz, keep=(chosen.technician.user_id, new_day))
+        calendar = calendars.reserve(chosen.calendar, chosen.technician.user_id, new_day, order.order_id, job)
+        old_start = order.appointment_start
+        order.appointment_start, order.appointment_end = job.start, job.end
+        order.technician_id = chosen.technician.user_id
+        order.manage_token = order.manage_token or secrets.token_urlsafe(32)
+        order.updated_at = now
+        change = (f"Rescheduled from {old_start.astimezone(tz).isoformat()} to {job.start.astimezone(tz).isoformat()}. "
+                  if old_start else f"Appointment set for {job.start.astimezone(tz).isoformat()}. ")
+        # Not a move: the step stays; the entry keeps the change in the order's audit trail.
+        order.history = list(order.history) + [Move(from_step=order.step, to_step=order.step, by=actor.user_id,
+                                                    at=now, note=change + reason)]
+        try:
+            calendars.commit(order, touched + [calendar])
+            observability.count("BookingRescheduled")
+            return order
+        except calendars.CalendarChanged:
+            order = storage.load(order.order_id)
+    raise online.taken(intake.Intake({}, {"postcode": order.address.postcode}, service_id=order.service_id, start=new_start),
+                 now, "That time was just taken by someone else.")
+
+
+def _release_old(order: OrderModel, tz, keep=None) -> list:
+    """The calendar items to write to free the order's current time. When the new reservation
+    falls on the same technician and day, the caller changes that item instead (same object)."""
+    if not (order.technician_id and order.appointment_start):
+        return []
+    old_key = (order.technician_id, calendars.day_of(order, tz))
+    calendar = calendars.load_day(*old_key)
+    if calendar is None:
+        return []
+    calendars.release(calendar, order.order_id)
+    return [] if keep == old_key else [calendar]
+
+
+def cancel(order: OrderModel, actor: Principal, now: datetime, note: str = "Cancelled by the customer online") -> OrderModel:
+    moves.apply_move(actor, order, "cancelled", note, now)
+    calendars.release_and_save(order, clear=False)
+    observability.count("BookingCancelled")
+    return order

@@ -1,0 +1,408 @@
+"""The data layer: PynamoDB models of every table and the indexes the code queries.
+
+Every read in a request or job path goes through a key (get) or an index (query); nothing here
+scans. The infrastructure template, the local system and the tests build their tables from these
+definitions (`ALL_MODELS`).
+"""
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core import settings
+
+# A constant partition for the listing indexes: a service business creates hundreds of orders a
+# day, far below one partition's limits, and a single partition keeps "newest first" one query.
+ORDER_LIST_PK = "ORDER"
+
+
+class _Meta:
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class StaffByEmail(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-email"
+        projection = AllProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+class StaffByRole(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-role"
+        projection = AllProjection()
+
+    role = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class StaffModel(Model):
+    """A staff user: admin, dispatcher or technician. `user_id` is the Cognito username."""
+
+    class Meta(_Meta):
+        table_name = settings.STAFF_TABLE
+
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    active = BooleanAttribute(default=True)
+    # Technicians: skills, service areas (postcode prefixes), weekly working hours, time off.
+    profile = JSONAttribute(null=True)
+    by_email = StaffByEmail()
+    by_role = StaffByRole()
+
+
+class CatalogModel(Model):
+    """Business setup, one partition per kind: `settings`, `price_item`, later `service`."""
+
+    class Meta(_Meta):
+        table_name = settings.CATALOG_TABLE
+
+    kind = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)
+    data = JSONAttribute()
+
+
+class WorkflowModel(Model):
+    """One published version of the process map. Versions are immutable once written; version 0
+    is the head, a copy of the newest version with its number in `current_version`."""
+
+    class Meta(_Meta):
+        table_name = settings.WORKFLOW_TABLE
+
+    workflow_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    definition = JSONAttribute()
+    published_at = UTCDateTimeAttribute()
+    published_by = UnicodeAttribute()
+    current_version = NumberAttribute(null=True)
+
+
+class Customer(MapAttribute):
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+
+
+class Address(MapAttribute):
+    street = UnicodeAttribute()
+    city = UnicodeAttribute()
+    postcode = UnicodeAttribute()
+
+
+class LineItem(MapAttribute):
+    item_id = UnicodeAttribute()
+    description = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_price_cents = NumberAttribute()
+    price_item_id = UnicodeAttribute(null=True)
+    added_by = UnicodeAttribute()
+    added_at = UTCDateTimeAttribute()
+
+
+class Note(MapAttribute):
+    note_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    author = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class Move(MapAttribute):
+    """One entry of an order's append-only history."""
+
+    from_step = UnicodeAttribute(null=True)
+    to_step = UnicodeAttribute()
+    by = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    note = UnicodeAttribute(null=True)
+    # The client's Idempotency-Key (hashed) for a move: a replay finds it and changes nothing.
+    key = UnicodeAttribute(null=True)
+
+
+class Photo(MapAttribute):
+    photo_id = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size_bytes = NumberAttribute()
+    uploaded_by = UnicodeAttribute()
+    uploaded_at = UTCDateTimeAttribute()
+
+
+class Signature(MapAttribute):
+    """The customer's signature, drawn on the technician's phone, stored as a PNG in S3."""
+
+    signature_id = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    signed_by = UnicodeAttribute()
+    captured_by = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class OrdersByCreated(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-created"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class OrdersByAppointment(GlobalSecondaryIndex):
+    """Sparse: only orders with an appointment."""
+
+    class Meta:
+        index_name = "by-appointment"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    appointment_start = UTCDateTimeAttribute(range_key=True)
+
+
+class OrdersByStep(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-step"
+        projection = AllProjection()
+
+    step = UnicodeAttribute(hash_key=True)
+    step_entered_at = UTCDateTimeAttribute(range_key=True)
+
+
+class OrdersByTechnician(GlobalSecondaryIndex):
+    """Sparse: only assigned orders with an appointment; a technician's calendar."""
+
+    class Meta:
+        index_name = "by-technician"
+        projection = AllProjection()
+
+    technician_id = UnicodeAttribute(hash_key=True)
+    appointment_start = UTCDateTimeAttribute(range_key=True)
+
+
+class OrdersByOpenStep(GlobalSecondaryIndex):
+    """Sparse: only open orders (step not an end step) in a step with an SLA, by when the SLA
+    runs out: the daily review's "past SLA" list reads only what is due, never closed orders."""
+
+    class Meta:
+        index_name = "by-open-step"
+        projection = AllProjection()
+
+    open_step = UnicodeAttribute(hash_key=True)
+    sla_due_at = UTCDateTimeAttribute(range_key=True)
+
+
+class OrdersByClosedMonth(GlobalSecondaryIndex):
+    """Sparse: only closed orders (in an end step), by the UTC month they closed and when: the
+    process evaluation reads a period's closed orders one month per Query."""
+
+    class Meta:
+        index_name = "by-closed-month"
+        projection = AllProjection()
+
+    closed_month = UnicodeAttribute(hash_key=True)
+    step_entered_at = UTCDateTimeAttribute(range_key=True)
+
+
+class OrderModel(Model):
+    """A work order. `version` guards every write (optimistic locking)."""
+
+    class Meta(_Meta):
+        table_name = settings.ORDERS_TABLE
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    order_id = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()
+    list_pk = UnicodeAttribute(default=ORDER_LIST_PK)
+    workflow_id = UnicodeAttribute()
+    workflow_version = NumberAttribute()
+    step = UnicodeAttribute()
+    step_entered_at = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    source = UnicodeAttribute()
+    customer = Customer()
+    address = Address()
+    service_id = UnicodeAttribute(null=True)
+    service_name = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    appointment_start = UTCDateTimeAttribute(null=True)
+    appointment_end = UTCDateTimeAttribute(null=True)
+    technician_id = UnicodeAttribute(null=True)
+    # The customer's self-service link carries this secret; never shown in staff views.
+    manage_token = UnicodeAttribute(null=True)
+    # Set when the order came with an Idempotency-Key (the order id is derived from it).
+    booking_key_hash = UnicodeAttribute(null=True)
+    line_items = ListAttribute(of=LineItem, default=list)
+    notes = ListAttribute(of=Note, default=list)
+    history = ListAttribute(of=Move, default=list)
+    photos = ListAttribute(of=Photo, default=list)
+    signature = Signature(null=True)
+    # Kept by orders.track_step whenever `step` changes, for the review indexes: `open_step` and
+    # `sla_due_at` while the step is not an end step (`sla_due_at` only when it has an SLA),
+    # `closed_month` ("YYYY-MM", UTC) once it is.
+    open_step = UnicodeAttribute(null=True)
+    sla_due_at = UTCDateTimeAttribute(null=True)
+    closed_month = UnicodeAttribute(null=True)
+
+    by_created = OrdersByCreated()
+    by_appointment = OrdersByAppointment()
+    by_step = OrdersByStep()
+    by_technician = OrdersByTechnician()
+    by_open_step = OrdersByOpenStep()
+    by_closed_month = OrdersByClosedMonth()
+
+
+class CalendarDayModel(Model):
+    """One technician's booked time on one local date.
+
+    `appointments` holds {"order_id", "start", "end", "blocked_until"} (UTC ISO): the job and,
+    until `blocked_until`, its buffer and travel time. Every change is conditional on `version`
+    and written in the same transaction as the order, so two bookings can never both take the
+    same time.
+    """
+
+    class Meta(_Meta):
+        table_name = settings.CALENDAR_TABLE
+
+    technician_id = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+    version = VersionAttribute()
+    appointments = JSONAttribute(default=list)
+    booked_minutes = NumberAttribute(default=0)
+
+
+class IdempotencyModel(Model):
+    """Table layout the Powertools DynamoDBPersistenceLayer expects (key `id`, TTL `expiration`)."""
+
+    class Meta(_Meta):
+        table_name = settings.IDEMPOTENCY_TABLE
+
+    id = UnicodeAttribute(hash_key=True)
+
+
+class SequenceModel(Model):
+    """A gapless number series, one item per series and year (`INV-2026`, `CN-2026`): `last` is
+    the last number given out. It only moves in the transaction that writes the numbered
+    document, conditional on its previous value, so no number is skipped or used twice."""
+
+    class Meta(_Meta):
+        table_name = settings.SEQUENCES_TABLE
+
+    series = UnicodeAttribute(hash_key=True)
+    last = NumberAttribute(default=0)
+
+
+class InvoicesBySendStatus(GlobalSecondaryIndex):
+    """Sparse: only invoices whose email still has to go, or whose owner still has to hear of a
+    failure (`send_status` = `pending`), by when to look at them next: the reconciler's list."""
+
+    class Meta:
+        index_name = "by-send-status"
+        projection = AllProjection()
+
+    send_status = UnicodeAttribute(hash_key=True)
+    next_attempt_at = UTCDateTimeAttribute(range_key=True)
+
+
+class InvoicesByDue(GlobalSecondaryIndex):
+    """Sparse: only unpaid invoices that are not void (`open_status` = `open`), by due time:
+    the payment reminders' list."""
+
+    class Meta:
+        index_name = "by-due"
+        projection = AllProjection()
+
+    open_status = UnicodeAttribute(hash_key=True)
+    due_at = UTCDateTimeAttribute(range_key=True)
+
+
+class InvoiceModel(Model):
+    """An invoice: at most one per work order (`invoice_id` is derived from the order id and
+    written only if absent). Once issued it is never deleted or renumbered; voiding adds a credit
+    note. `delivery` is the email's state machine: issued -> pdf_stored -> sending -> sent, or
+    send_failed (retried with backoff), send_unknown (a send cut off mid-way) or no_email.
+    Every change is conditional on the state it leaves (see chalicelib/invoicing.py)."""
+
+    class Meta(_Meta):
+        table_name = settings.INVOICES_TABLE
+
+    invoice_id = UnicodeAttribute(hash_key=True)
+    order_id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    status = UnicodeAttribute(default="issued")  # issued | paid | void
+    # The seller's details, the customer and the lines as they were when the invoice was issued.
+    seller = JSONAttribute()
+    customer = JSONAttribute()
+    lines = JSONAttribute()
+    work = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute()
+    subtotal_cents = NumberAttribute()
+    tax_rate_basis_points = NumberAttribute()
+    tax_cents = NumberAttribute()
+    total_cents = NumberAttribute()
+    issued_at = UTCDateTimeAttribute()
+    due_date = UnicodeAttribute()  # the local date payment is due
+    due_at = UTCDateTimeAttribute()  # the end of that local day
+    open_status = UnicodeAttribute(null=True)  # `open` until paid or void
+    pdf_key = UnicodeAttribute()
+    # The email.
+    delivery = UnicodeAttribute(default="issued")
+    send_status = UnicodeAttribute(null=True)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    send_attempts = NumberAttribute(default=0)
+    sending_since = UTCDateTimeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    ses_message_id = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    owner_alerted_at = UTCDateTimeAttribute(null=True)
+    resends = NumberAttribute(default=0)
+    # Payments, reminders and the credit note.
+    payments = JSONAttribute(default=list)
+    paid_cents = NumberAttribute(default=0)
+    paid_at = UTCDateTimeAttribute(null=True)
+    reminders_sent = NumberAttribute(default=0)
+    reminder_log = JSONAttribute(default=list)
+    credit_note = JSONAttribute(null=True)
+
+    by_send_status = InvoicesBySendStatus()
+    by_due = InvoicesByDue()
+
+
+class ReviewModel(Model):
+    """One review run: the daily check or a weekly, monthly or quarterly evaluation of one
+    period, kept so the review itself can be audited. `date` is the period's first local day.
+    A run claims the item (`status` = `running`, its `run_id`) before it does anything, so a
+    period is reviewed once; `told` records each digest: to whom, what, when."""
+
+    class Meta(_Meta):
+        table_name = settings.REVIEWS_TABLE
+
+    period = UnicodeAttribute(hash_key=True)
+    date = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()  # running | done
+    run_id = UnicodeAttribute()
+    trigger = UnicodeAttribute()  # `schedule` or the admin's user id
+    claimed_at = UTCDateTimeAttribute()
+    started_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    report = JSONAttribute(null=True)
+    told = JSONAttribute(default=list)
+    files = JSONAttribute(null=True)
+
+
+# Every table, for the infrastructure template, the local system and batch_get.
+ALL_MODELS = (
+    StaffModel, CatalogModel, WorkflowModel, OrderModel, CalendarDayModel, IdempotencyModel, InvoiceModel,
+    SequenceModel, ReviewModel,
+)

@@ -1,0 +1,78 @@
+"""Photos: an S3 presigned POST straight from the phone, then attaching the upload to the order."""
+from datetime import datetime
+
+from chalicelib.core import ids, settings
+from chalicelib.core.aws import client
+from chalicelib.core.errors import MoveNotAllowed, ValidationFailed
+from chalicelib.core.validation import Fields
+from chalicelib.data.models import OrderModel, Photo
+from chalicelib.orders import storage
+from chalicelib.staff.auth import Principal
+from chalicelib.workflow import versions
+
+UPLOAD_SECONDS = 900
+
+
+def open_order(principal: Principal, order_id: str) -> OrderModel:
+    order = storage.load_for(principal, order_id)
+    step = versions.version(int(order.workflow_version)).step(order.step)
+    if step.is_end:
+        raise MoveNotAllowed(f"The order is '{order.step}'; nothing more can be added.", {"step": order.step})
+    return order
+
+
+def _photo_key(order_id: str, photo_id: str) -> str:
+    return f"orders/{order_id}/photos/{photo_id}"
+
+
+def photo_upload(principal: Principal, order_id: str, body: dict, key: str | None) -> dict:
+    """A presigned POST for one photo of this order: only the declared image type, at most the
+    declared size (itself at most 10 MB), valid for 15 minutes."""
+    fields = Fields(body)
+    content_type = fields.text("content_type", 40)
+    size = fields.integer("size_bytes", minimum=1)
+    if content_type and content_type not in settings.PHOTO_TYPES:
+        fields.error("content_type", f"must be an image: one of {', '.join(sorted(settings.PHOTO_TYPES))}")
+    if size and size > settings.MAX_PHOTO_BYTES:
+        fields.error("size_bytes", f"must be at most {settings.MAX_PHOTO_BYTES} bytes (10 MB)")
+    fields.raise_if_errors()
+    open_order(principal, order_id)
+    photo_id = ids.id_for_key("P-", order_id, key)
+    post = client("s3").generate_presigned_post(
+        Bucket=settings.files_bucket(),
+        Key=_photo_key(order_id, photo_id),
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
+        ExpiresIn=UPLOAD_SECONDS,
+    )
+    return {"photo_id": photo_id, "upload": {"url": post["url"], "fields": post["fields"]}, "expires_in": UPLOAD_SECONDS}
+
+
+def attach_photo(principal: Principal, order_id: str, body: dict, now: datetime) -> OrderModel:
+    """Attach an uploaded photo to the order, once; refused unless the upload arrived as an image."""
+    fields = Fields(body)
+    photo_id = fields.text("photo_id", 40)
+    fields.raise_if_errors()
+    if not photo_id.startswith("P-") or not photo_id[2:].isalnum():
+        raise ValidationFailed("Not a photo id this API gave.", [{"field": "photo_id", "message": "unknown photo"}])
+    order = open_order(principal, order_id)
+    if any(p.photo_id == photo_id for p in order.photos):
+        return order
+    s3 = client("s3")
+    try:
+        head = s3.head_object(Bucket=settings.files_bucket(), Key=_photo_key(order_id, photo_id))
+    except s3.exceptions.ClientError:
+        raise ValidationFailed("The photo has not been uploaded.", [{"field": "photo_id", "message": "no upload found; upload it first"}])
+    content_type, size = head.get("ContentType", ""), int(head["ContentLength"])
+    if content_type not in settings.PHOTO_TYPES or size > settings.MAX_PHOTO_BYTES:
+        raise ValidationFailed("The upload is not an image of the allowed size.", [{"field": "photo_id", "message": "not an allowed image"}])
+    photo = Photo(photo_id=photo_id, s3_key=_photo_key(order_id, photo_id), content_type=content_type,
+                  size_bytes=size, uploaded_by=principal.user_id, uploaded_at=now)
+
+    def change(current):
+        if any(p.photo_id == photo_id for p in current.photos):
+            return False
+        current.photos = list(current.photos) + [photo]
+        current.updated_at = now
+
+    return storage.append(principal, order_id, None, change)

@@ -1,0 +1,57 @@
+"""The customer's signature, drawn on the technician's phone, checked and stored as a PNG."""
+import base64
+import binascii
+from datetime import datetime
+
+from chalicelib.core import ids, settings
+from chalicelib.core.aws import client
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.core.validation import Fields
+from chalicelib.data.models import OrderModel, Signature
+from chalicelib.field import photos
+from chalicelib.orders import storage
+from chalicelib.staff.auth import Principal
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _png(value) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise ValidationFailed("The signature is missing.", [{"field": "image_png_base64", "message": "is required"}])
+    if value.startswith("data:"):
+        header, _, value = value.partition(",")
+        if header != "data:image/png;base64":
+            raise ValidationFailed("The signature must be a PNG.", [{"field": "image_png_base64", "message": "must be a PNG image"}])
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("The signature is not base64.", [{"field": "image_png_base64", "message": "must be base64"}])
+    if not data.startswith(PNG_MAGIC):
+        raise ValidationFailed("The signature must be a PNG.", [{"field": "image_png_base64", "message": "must be a PNG image"}])
+    if len(data) > settings.MAX_SIGNATURE_BYTES:
+        raise ValidationFailed("The signature image is too large.", [{"field": "image_png_base64", "message": f"must be at most {settings.MAX_SIGNATURE_BYTES} bytes"}])
+    return data
+
+
+def sign(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None) -> OrderModel:
+    """Store the customer's signature (PNG) and record it on the order. A replay with the same
+    key changes nothing; a new signature replaces the previous one."""
+    fields = Fields(body)
+    signed_by = fields.text("signed_by", 120)
+    fields.raise_if_errors()
+    png = _png(body.get("image_png_base64"))
+    order = photos.open_order(principal, order_id)
+    signature_id = ids.id_for_key("S-", order_id, key)
+    if order.signature is not None and order.signature.signature_id == signature_id:
+        return order
+    s3_key = f"orders/{order_id}/signature/{signature_id}.png"
+    client("s3").put_object(Bucket=settings.files_bucket(), Key=s3_key, Body=png, ContentType="image/png")
+    signature = Signature(signature_id=signature_id, s3_key=s3_key, signed_by=signed_by, captured_by=principal.user_id, at=now)
+
+    def change(current):
+        if current.signature is not None and current.signature.signature_id == signature_id:
+            return False
+        current.signature = signature
+        current.updated_at = now
+
+    return storage.append(principal, order_id, None, change)

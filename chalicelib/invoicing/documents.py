@@ -1,0 +1,71 @@
+"""The invoice's PDF in the private bucket: rendering it once, storing it, links to it."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib.core import settings
+from chalicelib.core.aws import client
+from chalicelib.data.models import InvoiceModel
+from chalicelib.invoicing import invoice_pdf, invoice_state
+
+PDF_URL_SECONDS = 900
+
+
+def pdf_document(invoice: InvoiceModel, credit: bool = False) -> dict:
+    tz = invoice_state.seller_zone(invoice.seller)
+    doc = {
+        "title": "Credit note" if credit else "Invoice",
+        "number": invoice.credit_note["number"] if credit else invoice.number,
+        "issued": local_date(datetime.fromisoformat(invoice.credit_note["issued_at"]) if credit else invoice.issued_at, tz),
+        "due": None if credit else long_date(invoice.due_date),
+        "order_id": invoice.order_id,
+        "seller": invoice.seller,
+        "customer": invoice.customer,
+        "work": invoice.work,
+        "lines": invoice.lines,
+        "currency": invoice.currency,
+        "subtotal_cents": int(invoice.subtotal_cents),
+        "tax_rate_basis_points": int(invoice.tax_rate_basis_points),
+        "tax_cents": int(invoice.tax_cents),
+        "total_cents": int(invoice.total_cents),
+        "payment_instructions": None if credit else invoice.seller.get("payment_instructions"),
+        "note": None,
+    }
+    if credit:
+        reason = invoice.credit_note.get("reason")
+        doc["note"] = f"This credit note cancels invoice {invoice.number} in full." + (f" Reason: {reason}" if reason else "")
+    return doc
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d %B %Y")
+
+
+def long_date(iso_date: str) -> str:
+    return datetime.fromisoformat(iso_date).strftime("%d %B %Y")
+
+
+def _s3():
+    return client("s3")
+
+
+def put_pdf(key: str, pdf: bytes) -> None:
+    _s3().put_object(Bucket=settings.files_bucket(), Key=key, Body=pdf, ContentType="application/pdf")
+
+
+def stored_pdf(key: str) -> bytes:
+    return _s3().get_object(Bucket=settings.files_bucket(), Key=key)["Body"].read()
+
+
+def store_pdf(invoice: InvoiceModel) -> bytes:
+    """Render and store the PDF; `issued` -> `pdf_stored`. Storing it twice is harmless."""
+    pdf = invoice_pdf.render(pdf_document(invoice))
+    put_pdf(invoice.pdf_key, pdf)
+    invoice_state.update_invoice(invoice, [InvoiceModel.delivery.set("pdf_stored")], InvoiceModel.delivery == "issued")
+    return pdf
+
+
+def file_url(key: str | None) -> str | None:
+    if not key:
+        return None
+    return _s3().generate_presigned_url("get_object", Params={"Bucket": settings.files_bucket(), "Key": key},
+                                        ExpiresIn=PDF_URL_SECONDS)

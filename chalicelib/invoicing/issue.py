@@ -1,0 +1,101 @@
+"""Issuing the invoice of a completed order: the seller, customer and lines as they are now, totals
+in integer cents, the number."""
+from datetime import datetime, time, timedelta, timezone
+
+from chalicelib.core import observability
+from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.data.batch import batch_get
+from chalicelib.data.models import CatalogModel, InvoiceModel, OrderModel, SequenceModel
+from chalicelib.invoicing import invoice_state, numbering
+from chalicelib.invoicing.invoice_state import DELIVERY_GRACE, OPEN, PENDING
+from chalicelib.invoicing.numbering import INVOICE, NUMBER_ATTEMPTS, DocumentWritten, SeriesMoved
+from chalicelib.setup import catalog
+
+
+def _snapshot(order: OrderModel, business: dict, now: datetime, invoice_id: str) -> InvoiceModel:
+    """The invoice as the order and the business are now (unnumbered)."""
+    lines = [
+        {"description": li.description, "quantity": int(li.quantity), "unit_price_cents": int(li.unit_price_cents),
+         "total_cents": int(li.quantity) * int(li.unit_price_cents)}
+        for li in order.line_items
+    ]
+    subtotal = sum(line["total_cents"] for line in lines)
+    rate = int(business.get("tax_rate_basis_points") or 0)
+    tax = (subtotal * rate + 5000) // 10000  # half up, once per invoice
+    seller = {key: business.get(key) for key in ("name", "address", "email", "phone", "timezone", "payment_instructions")}
+    tz = invoice_state.seller_zone(seller)
+    due_date = now.astimezone(tz).date() + timedelta(days=int(business.get("payment_terms_days") or 0))
+    address = order.address
+    return InvoiceModel(
+        invoice_id,
+        order_id=order.order_id,
+        number="",
+        seller=seller,
+        customer={"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone,
+                  "address": f"{address.street}, {address.postcode} {address.city}" if address else None},
+        lines=lines,
+        work=" - ".join(p for p in (order.service_name, order.description) if p) or None,
+        currency=(business.get("currency") or "USD").upper(),
+        subtotal_cents=subtotal,
+        tax_rate_basis_points=rate,
+        tax_cents=tax,
+        total_cents=subtotal + tax,
+        issued_at=now,
+        due_date=due_date.isoformat(),
+        due_at=datetime.combine(due_date, time(23, 59, 59), tz).astimezone(timezone.utc),
+        open_status=OPEN,
+        pdf_key="",
+        status="issued",
+        delivery="issued",
+        send_status=PENDING,
+        next_attempt_at=now + DELIVERY_GRACE,
+        send_attempts=0,
+        payments=[],
+        paid_cents=0,
+        reminders_sent=0,
+        reminder_log=[],
+    )
+
+
+def issue(order_id: str, now: datetime) -> InvoiceModel | None:
+    """The order's invoice: the one it has, or a new one with the next number of the year.
+    None when the order has no line items (nothing to invoice)."""
+    invoice_id = numbering.invoice_id_for(order_id)
+    guess = f"{INVOICE}-{now.year}"
+    settings_key = (CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID)
+    found = batch_get([(OrderModel, order_id, None), (InvoiceModel, invoice_id, None), settings_key,
+                       (SequenceModel, guess, None)])
+    existing = found.get((InvoiceModel, invoice_id, None))
+    if existing is not None:
+        return existing
+    order = found.get((OrderModel, order_id, None))
+    if order is None:
+        raise NotFound(f"No work order '{order_id}'.")
+    if not order.line_items:
+        observability.logger().warning("nothing to invoice: the order has no line items", extra={"order_id": order_id})
+        return None
+    stored = found.get(settings_key)
+    business = {**catalog.DEFAULT_SETTINGS, **(stored.data if stored else {})}
+    invoice = _snapshot(order, business, now, invoice_id)
+    year = now.astimezone(invoice_state.seller_zone(invoice.seller)).year
+    series = f"{INVOICE}-{year}"
+    if series == guess:
+        counter = found.get((SequenceModel, guess, None))
+        last = int(counter.last) if counter else None
+    else:
+        last = numbering.last_number(series)
+    for attempt in range(NUMBER_ATTEMPTS):
+        invoice.number = f"{series}-{(last or 0) + 1:06d}"
+        invoice.pdf_key = f"invoices/{year}/{invoice.number}.pdf"
+        try:
+            numbering.write_numbered(series, last or 0, last is not None,
+                            lambda tx: tx.save(invoice, condition=InvoiceModel.invoice_id.does_not_exist()))
+        except DocumentWritten:
+            return InvoiceModel.get(invoice_id, consistent_read=True)
+        except SeriesMoved as moved:
+            numbering.pause(attempt)
+            last = moved.last if moved.last is not None else numbering.last_number(series)
+            continue
+        observability.count("InvoiceIssued")
+        return invoice
+    raise Conflict("The invoice number series is busy; try again.", {"order_id": order_id})

@@ -1,0 +1,129 @@
+"""Money after issue: payments (partial ones add up), voiding with a credit note, resending."""
+from datetime import datetime
+
+from chalicelib.core import ids, observability, times
+from chalicelib.core.errors import Conflict, ValidationFailed
+from chalicelib.core.validation import Fields
+from chalicelib.data.models import InvoiceModel
+from chalicelib.invoicing import (
+    delivery,
+    documents,
+    invoice_pdf,
+    invoice_state,
+    invoice_view,
+    lifecycle,
+    numbering,
+)
+from chalicelib.invoicing.delivery import SENDING_STALE
+from chalicelib.invoicing.lifecycle import MOVE_ATTEMPTS
+from chalicelib.invoicing.numbering import CREDIT_NOTE, NUMBER_ATTEMPTS, DocumentWritten, SeriesMoved
+from chalicelib.staff.auth import Principal
+
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "other")
+
+
+def _refused(message: str, code: str, field: str = "invoice") -> ValidationFailed:
+    return ValidationFailed(message, [{"field": field, "message": message}], code=code)
+
+
+def record_payment(principal: Principal, invoice_id: str, body: dict, now: datetime,
+                   key: str | None = None) -> tuple[InvoiceModel, bool]:
+    """Add a payment; partial payments add up, overpayment is refused. A replay of the same
+    Idempotency-Key adds nothing. Fully paid, the order moves to `paid`. Returns (invoice,
+    whether this call added the payment)."""
+    fields = Fields(body)
+    amount = fields.integer("amount_cents", minimum=1, maximum=100_000_000_00)
+    method = fields.text("method", 20)
+    if method and method not in PAYMENT_METHODS:
+        fields.error("method", f"must be one of {', '.join(PAYMENT_METHODS)}")
+    reference = fields.text("reference", 100, required=False)
+    fields.raise_if_errors()
+    payment_id = ids.id_for_key("PAY-", invoice_id, key)
+    for _ in range(MOVE_ATTEMPTS):
+        invoice = invoice_view.load(invoice_id)
+        if any(p["payment_id"] == payment_id for p in invoice.payments or []):
+            _settle(invoice, now)
+            return invoice, False
+        if invoice.status == "void":
+            raise _refused("The invoice is void; it takes no payments.", "invoice_void")
+        paid = int(invoice.paid_cents or 0)
+        balance = int(invoice.total_cents) - paid
+        if amount > balance:
+            raise ValidationFailed(
+                "The payment is more than the invoice's balance.",
+                [{"field": "amount_cents", "message": f"must be at most the balance, {balance}"}], code="overpayment")
+        payment = {"payment_id": payment_id, "amount_cents": amount, "method": method, "reference": reference,
+                   "recorded_by": principal.user_id, "at": times.iso(now)}
+        actions = [InvoiceModel.payments.set(list(invoice.payments or []) + [payment]),
+                   InvoiceModel.paid_cents.set(paid + amount)]
+        if amount == balance:
+            actions += [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(now), InvoiceModel.open_status.remove()]
+        if invoice_state.update_invoice(invoice, actions, (InvoiceModel.paid_cents == paid) & (InvoiceModel.status == "issued")):
+            observability.count("InvoicePaymentRecorded")
+            _settle(invoice, now)
+            return invoice, True
+    raise Conflict("The invoice is being changed by others right now; try again.", {"invoice_id": invoice_id})
+
+
+def _settle(invoice: InvoiceModel, now: datetime) -> None:
+    """A fully paid invoice's order moves on to `paid` (through `invoiced` if it is not there yet)."""
+    if invoice.status != "paid":
+        return
+    lifecycle.advance(invoice.order_id, "invoiced", f"Invoice {invoice.number} issued", now)
+    lifecycle.advance(invoice.order_id, "paid", f"Invoice {invoice.number} paid", now)
+
+
+def void(principal: Principal, invoice_id: str, body: dict, now: datetime) -> InvoiceModel:
+    """Cancel an unpaid invoice with a credit note numbered from its own series (`CN-2026-...`).
+    The invoice keeps its number and stays on record. Voiding again changes nothing."""
+    fields = Fields(body)
+    reason = fields.text("reason", 500, required=False, multiline=True)
+    fields.raise_if_errors()
+    invoice = invoice_view.load(invoice_id)
+    for attempt in range(NUMBER_ATTEMPTS):
+        if invoice.status == "void":
+            break
+        if int(invoice.paid_cents or 0) > 0:
+            raise _refused("The invoice has payments; refund them before voiding it.", "invoice_has_payments")
+        year = now.astimezone(invoice_state.seller_zone(invoice.seller)).year
+        series = f"{CREDIT_NOTE}-{year}"
+        last = numbering.last_number(series)
+        number = f"{series}-{(last or 0) + 1:06d}"
+        credit = {"number": number, "issued_at": times.iso(now), "amount_cents": int(invoice.total_cents), "reason": reason,
+                  "issued_by": principal.user_id, "pdf_key": f"credit-notes/{year}/{number}.pdf", "pdf_stored": False}
+        actions = [InvoiceModel.status.set("void"), InvoiceModel.credit_note.set(credit), InvoiceModel.open_status.remove(),
+                   InvoiceModel.send_status.remove(), InvoiceModel.next_attempt_at.remove()]
+        condition = (InvoiceModel.status == "issued") & (InvoiceModel.paid_cents == int(invoice.paid_cents or 0))
+        try:
+            numbering.write_numbered(series, last or 0, last is not None, lambda tx: tx.update(invoice, actions, condition))
+        except (DocumentWritten, SeriesMoved):
+            numbering.pause(attempt)
+            invoice = invoice_view.load(invoice_id)
+            continue
+        observability.count("InvoiceVoided")
+        invoice = invoice_view.load(invoice_id)
+        break
+    else:
+        raise Conflict("The credit note series is busy; try again.", {"invoice_id": invoice_id})
+    if not invoice.credit_note.get("pdf_stored"):
+        documents.put_pdf(invoice.credit_note["pdf_key"], invoice_pdf.render(documents.pdf_document(invoice, credit=True)))
+        invoice_state.update_invoice(invoice, [InvoiceModel.credit_note.set({**invoice.credit_note, "pdf_stored": True})], InvoiceModel.status == "void")
+    return invoice
+
+
+def resend(principal: Principal, invoice_id: str, now: datetime) -> InvoiceModel:
+    """Email the invoice again now, on a person's request (a new email, deliberately)."""
+    invoice = invoice_view.load(invoice_id)
+    if invoice.status == "void":
+        raise _refused("The invoice is void.", "invoice_void")
+    if invoice.delivery == "sending" and not (invoice.sending_since and invoice.sending_since + SENDING_STALE <= now):
+        raise Conflict("The invoice is being emailed right now.", {"invoice_id": invoice_id})
+    if delivery.recipient(invoice) is None:
+        raise _refused("The customer has no usable email address.", "no_customer_email")
+    pdf = documents.store_pdf(invoice) if invoice.delivery == "issued" else None
+    resends = int(invoice.resends or 0)
+    invoice = delivery.send_invoice_email(invoice, now, pdf, resend=True)
+    if int(invoice.resends or 0) == resends:
+        raise Conflict("The invoice changed at the same moment; try again.", {"invoice_id": invoice_id})
+    observability.logger().info("invoice resent", extra={"invoice_id": invoice_id, "by": principal.user_id})
+    return invoice

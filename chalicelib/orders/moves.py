@@ -1,0 +1,82 @@
+"""Moving an order through its process map: the allowed next steps, the exit conditions, the
+fields the review indexes need. Pure rules over an order and its map."""
+from datetime import datetime, timedelta, timezone
+
+from chalicelib.core.errors import ConditionsUnmet, Forbidden, MoveNotAllowed
+from chalicelib.data.models import Move, OrderModel
+from chalicelib.staff.auth import Principal
+from chalicelib.workflow import process_map, versions
+
+
+def next_steps(order: OrderModel, principal: Principal) -> list[dict]:
+    """The steps this person may move the order to now (before exit conditions are checked)."""
+    pm = versions.version(int(order.workflow_version))
+    return [
+        {"key": key, "label": pm.step(key).label}
+        for key in pm.step(order.step).next
+        if principal.role in pm.step(key).allowed_roles
+    ]
+
+
+def track_step(order: OrderModel, step: process_map.Step, entered_at: datetime) -> None:
+    """Put the order in `step` and keep the review indexes' attributes with it: while the step
+    is open, `open_step` and the SLA due time (none without an SLA); once it is an end step,
+    the month it closed. Call it wherever an order's step changes."""
+    order.step = step.key
+    order.step_entered_at = entered_at
+    if step.is_end:
+        order.open_step, order.sla_due_at = None, None
+        order.closed_month = entered_at.astimezone(timezone.utc).strftime("%Y-%m")
+        return
+    order.open_step = step.key
+    order.sla_due_at = entered_at + timedelta(minutes=step.sla_minutes) if step.sla_minutes else None
+    order.closed_month = None
+
+
+def start_step(order: OrderModel) -> str:
+    return versions.version(int(order.workflow_version)).start_step
+
+
+def releases_time(order: OrderModel, destination: process_map.Step) -> bool:
+    """Cancelling an order, or sending it back to the start to be booked again, frees the
+    technician's reserved time."""
+    booked = bool(order.technician_id and order.appointment_start)
+    cancelled = destination.is_end and destination.interruption
+    return booked and (cancelled or destination.key == start_step(order))
+
+
+def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime,
+               move_key: str | None = None) -> process_map.Step:
+    """Check a move against the order's process-map version and apply it to `order` (unsaved)."""
+    pm = versions.version(int(order.workflow_version))
+    current = pm.step(order.step)
+    if target not in current.next:
+        raise MoveNotAllowed(
+            f"An order in '{current.key}' cannot move to '{target}'.",
+            {"step": current.key, "allowed_next": list(current.next)},
+        )
+    destination = pm.step(target)
+    if principal.role not in destination.allowed_roles:
+        raise Forbidden(
+            f"The role '{principal.role}' may not move an order into '{target}'.",
+            {"allowed_roles": list(destination.allowed_roles)},
+        )
+    if not destination.interruption:
+        unmet = [
+            {"condition": name, "message": process_map.CONDITIONS[name][1]}
+            for name in current.exit_conditions
+            if not process_map.CONDITIONS[name][0](order)
+        ]
+        if unmet:
+            raise ConditionsUnmet(
+                f"The order cannot leave '{current.key}' yet: " + "; ".join(u["message"] for u in unmet) + ".",
+                {"step": current.key, "unmet_conditions": unmet},
+            )
+    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note, key=move_key)]
+    track_step(order, destination, now)
+    order.updated_at = now
+    return destination
+
+
+def is_closed(order: OrderModel) -> bool:
+    return versions.version(int(order.workflow_version)).step(order.step).is_end

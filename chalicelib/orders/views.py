@@ -1,0 +1,91 @@
+"""The order as the API answers it: the view, file links and the maps link."""
+from urllib.parse import quote_plus
+
+from chalicelib.core import settings, times
+from chalicelib.core.aws import client
+from chalicelib.data.models import OrderModel
+from chalicelib.orders import moves
+from chalicelib.staff import directory
+from chalicelib.staff.auth import Principal
+from chalicelib.workflow import versions
+
+
+def _file_url(s3_key: str) -> str:
+    """A short-lived link to a private file (photo, signature) for the person viewing the order."""
+    return client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": settings.files_bucket(), "Key": s3_key}, ExpiresIn=FILE_URL_SECONDS
+    )
+
+
+FILE_URL_SECONDS = 900
+
+
+def maps_url(order: OrderModel) -> str:
+    """Directions to the job: a maps search for its address (opens the maps app on a phone)."""
+    address = f"{order.address.street}, {order.address.postcode} {order.address.city}"
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(address)
+
+
+def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
+    """The order as staff see it; with `principal`, also the moves they may make next."""
+    tech = technician if technician is not None else directory.profile(order.technician_id)
+    pm = versions.version(int(order.workflow_version))
+    items = [
+        {
+            "id": li.item_id,
+            "description": li.description,
+            "quantity": int(li.quantity),
+            "unit_price_cents": int(li.unit_price_cents),
+            "total_cents": int(li.quantity) * int(li.unit_price_cents),
+            "price_item_id": li.price_item_id,
+            "added_by": li.added_by,
+            "added_at": times.iso(li.added_at),
+        }
+        for li in order.line_items
+    ]
+    return {
+        "order_id": order.order_id,
+        "step": order.step,
+        "step_label": pm.step(order.step).label if pm.has_step(order.step) else order.step,
+        "step_entered_at": times.iso(order.step_entered_at),
+        "version": int(order.version),
+        "workflow_version": int(order.workflow_version),
+        "source": order.source,
+        "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
+        "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
+        "maps_url": maps_url(order),
+        "service_id": order.service_id,
+        "service_name": order.service_name,
+        "description": order.description,
+        "appointment": (
+            {"start": times.iso(order.appointment_start), "end": times.iso(order.appointment_end)}
+            if order.appointment_start
+            else None
+        ),
+        "technician": (
+            {"id": tech.user_id, "name": tech.name, "email": tech.email, "phone": tech.phone}
+            if tech is not None
+            else ({"id": order.technician_id} if order.technician_id else None)
+        ),
+        "line_items": items,
+        "total_cents": sum(i["total_cents"] for i in items),
+        "notes": [{"id": n.note_id, "text": n.text, "author": n.author, "at": times.iso(n.at)} for n in order.notes],
+        "history": [
+            {"from": m.from_step, "to": m.to_step, "by": m.by, "at": times.iso(m.at), "note": m.note}
+            for m in order.history
+        ],
+        "photos": [
+            {"id": p.photo_id, "url": _file_url(p.s3_key), "content_type": p.content_type, "size_bytes": int(p.size_bytes),
+             "uploaded_by": p.uploaded_by, "uploaded_at": times.iso(p.uploaded_at)}
+            for p in order.photos
+        ],
+        "signature": (
+            {"url": _file_url(order.signature.s3_key), "signed_by": order.signature.signed_by,
+             "captured_by": order.signature.captured_by, "at": times.iso(order.signature.at)}
+            if order.signature else None
+        ),
+        **({"next_steps": moves.next_steps(order, principal)} if principal else {}),
+        "created_at": times.iso(order.created_at),
+        "updated_at": times.iso(order.updated_at),
+        "created_by": order.created_by,
+    }

@@ -1,0 +1,140 @@
+"""Stored review runs: claiming a period once, writing the result, the report files in S3 (JSON
+and CSV), reading them back."""
+import csv
+import io
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.core import settings, times
+from chalicelib.core.aws import client
+from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.core.validation import parse_date
+from chalicelib.data.models import ReviewModel
+from chalicelib.reviews import periods
+from chalicelib.reviews.periods import DAILY, Period
+
+# Longer than Lambda's longest run (15 minutes): a claim this old was left by a dead runner.
+CLAIM_STALE = timedelta(minutes=20)
+
+
+def get_review(name: str, day: str) -> ReviewModel | None:
+    try:
+        return ReviewModel.get(name, day, consistent_read=True)
+    except ReviewModel.DoesNotExist:
+        return None
+
+
+def claim(period: Period, now: datetime, trigger: str) -> tuple[ReviewModel, bool]:
+    """(the period's item, True) when this run holds the period now; (item, False) when it was
+    reviewed already. Conflict when another run holds it."""
+    run_id = uuid.uuid4().hex
+    review = ReviewModel(period.name, period.date, status="running", run_id=run_id, trigger=trigger,
+                         claimed_at=now, started_at=now, told=[])
+    try:
+        review.save(condition=ReviewModel.period.does_not_exist())
+        return review, True
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    existing = get_review(period.name, period.date)
+    if existing is None:  # deleted in between: nothing to take over, let the caller retry
+        raise Conflict(f"The {period.name} review of {period.date} changed meanwhile; try again.")
+    if existing.status == "done":
+        return existing, False
+    if existing.claimed_at + CLAIM_STALE > now:
+        raise Conflict(f"The {period.name} review of {period.date} is running now; try again in a few minutes.",
+                       {"period": period.name, "date": period.date})
+    try:
+        existing.update(actions=[ReviewModel.run_id.set(run_id), ReviewModel.claimed_at.set(now),
+                                 ReviewModel.trigger.set(trigger)],
+                        condition=(ReviewModel.run_id == existing.run_id) & (ReviewModel.status == "running"))
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise Conflict(f"The {period.name} review of {period.date} was taken over meanwhile; try again.")
+    existing.told = [{**t, "status": "unknown"} if t["status"] == "sending" else t for t in existing.told or []]
+    return existing, True
+
+
+def write_review(review: ReviewModel, **fields) -> None:
+    """Change the run's item while this run still holds it."""
+    try:
+        review.update(actions=[getattr(ReviewModel, name).set(value) for name, value in fields.items()],
+                      condition=ReviewModel.run_id == review.run_id)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise Conflict(f"The {review.period} review of {review.date} was taken over by another run.")
+
+
+def _csv_cell(value):
+    """Spreadsheets run a cell that starts with = + - @ as a formula: such text gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def to_csv(report: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if report["period"] == DAILY:
+        columns = ["kind", "order_id", "invoice_id", "step", "step_label", "owner", "since", "minutes", "checks",
+                   "escalated", "detail", "link"]
+        writer.writerow(columns)
+        for item in report["items"]:
+            writer.writerow([_csv_cell(item.get(c)) for c in columns])
+        return out.getvalue()
+    columns = ["entered", "left", "median_minutes", "p90_minutes", "sla_met", "sla_breached", "sla_compliance_percent",
+               "backward_moves", "skips", "waiting_at_end"]
+    writer.writerow(["workflow_version", "step", "label"] + columns)
+    for version, steps in [("all", report["steps"])] + [(v["workflow_version"], v["steps"]) for v in report["versions"]]:
+        for s in steps:
+            writer.writerow([version, _csv_cell(s["step"]), _csv_cell(s["label"])] + [_csv_cell(s[c]) for c in columns])
+    return out.getvalue()
+
+
+def store_files(review: ReviewModel) -> dict:
+    bucket = settings.reports_bucket()
+    base = f"reports/{review.period}/{review.date}"
+    files = {"bucket": bucket, "json": f"{base}.json", "csv": f"{base}.csv"}
+    review.files = files
+    s3 = client("s3")
+    s3.put_object(Bucket=bucket, Key=files["json"], ContentType="application/json",
+                  Body=json.dumps(view(review), indent=2).encode())
+    s3.put_object(Bucket=bucket, Key=files["csv"], ContentType="text/csv; charset=utf-8", Body=to_csv(review.report).encode())
+    return files
+
+
+def view(review: ReviewModel) -> dict:
+    return {
+        "period": review.period,
+        "date": review.date,
+        "status": review.status,
+        "trigger": review.trigger,
+        "started_at": times.iso(review.started_at),
+        "finished_at": times.iso(review.finished_at),
+        "report": review.report,
+        "told": list(review.told or []),
+        "files": review.files,
+    }
+
+
+def find(params: dict) -> dict:
+    """GET /reports/reviews?period=&date=: the review of the period holding `date` (any local date
+    in it), or the latest one of that period."""
+    name = periods.check_period(params.get("period"))
+    day = params.get("date")
+    if day:
+        try:
+            first = periods.first_day_of(name, parse_date(day))
+        except ValueError:
+            raise ValidationFailed("The date is not valid.", [{"field": "date", "message": "must be YYYY-MM-DD"}])
+        review = get_review(name, first.isoformat())
+    else:
+        review = next(iter(ReviewModel.query(name, scan_index_forward=False, limit=1)), None)
+    if review is None:
+        raise NotFound(f"No {name} review" + (f" for {day}." if day else " yet."))
+    return view(review)

@@ -1,0 +1,171 @@
+"""Process evaluation: how work orders went through the process map over a period, and what to
+change in the map.
+
+Figures, per step: orders entering, median and 90th percentile of the time spent in it, SLA
+compliance, rework (a move back to a step earlier in the map's order) and skips (a move past the
+next step in the map's order); overall: cycle time (created to paid), first-visit completion,
+technicians' utilization and, once invoices exist, invoices issued, paid and overdue with the
+days to pay. Figures are given for all orders together and per process-map version, and for the
+period before for comparison. Suggestions say in plain words which step could go, which is the
+bottleneck and where SLA breaches pile up.
+
+Definitions (the tests hold them):
+- Only moves count: a history entry from a step to the same step (a reschedule) is not a move.
+- A *visit* is the time from a move into a step to the next move out of it. Time in a step is
+  counted for visits that left the step in the period. The median is the usual median; the
+  90th percentile is the nearest-rank one (the ceil(0.9 n)-th smallest value).
+- SLA: a visit that left the step before its SLA ran out is met, counted in the period it left;
+  one still in the step when its SLA ran out is breached, counted in the period the SLA ran out.
+- Map order: the order of the steps in the order's own map version, without interruption steps
+  (on hold, cancelled): moves into or out of those are neither rework nor skips.
+
+Reading a period's orders never scans: the open ones come from the `by-step` index (one Query per
+step that is open in some map version: those partitions hold only the orders now in that step),
+the closed ones from the sparse `by-closed-month` index (one Query per UTC month from the period's
+start to now; an order with a move in the period closed at or after that move).
+"""
+from collections import defaultdict
+from datetime import datetime
+
+from chalicelib.core import times
+from chalicelib.data import batch, models
+from chalicelib.data.models import CalendarDayModel, OrderModel
+from chalicelib.invoicing.numbering import invoice_id_for
+from chalicelib.reviews import figures as reviews_figures
+from chalicelib.reviews import suggestions
+from chalicelib.reviews.figures import INVOICED_STEP, Visit, Window
+from chalicelib.setup import business, technicians
+from chalicelib.workflow import process_map
+from chalicelib.workflow import versions as workflow_versions
+
+
+def all_versions() -> dict[int, process_map.ProcessMap]:
+    """Every published version by number (the head, then each version: cached per container)."""
+    current = workflow_versions.current()
+    versions = {number: workflow_versions.version(number) for number in range(1, current.version)}
+    versions[current.version] = current
+    return versions
+
+
+def period_orders(since: datetime, now: datetime, versions: dict) -> list[OrderModel]:
+    """Every order with a move at or after `since`: all open orders and those closed since."""
+    found: dict[str, OrderModel] = {}
+    open_keys = sorted({s.key for pm in versions.values() for s in pm.steps if not s.is_end})
+    for key in open_keys:
+        for order in OrderModel.by_step.query(key):
+            found[order.order_id] = order
+    for month in reviews_figures.months(since, now):
+        for order in OrderModel.by_closed_month.query(month, OrderModel.step_entered_at >= since):
+            found[order.order_id] = order
+    return list(found.values())
+
+
+def _overlap_minutes(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> float:
+    return max(0.0, times.minutes(min(a[1], b[1]) - max(a[0], b[0])))
+
+
+def utilization(windows: list[Window]) -> list[dict]:
+    """Per window: booked minutes (the technicians' calendars) against available minutes (their
+    working hours, less time off). One Query of each technician's calendar covers all windows."""
+    first = min(w.first_day for w in windows)
+    last = max(w.last_day for w in windows)
+    zone = windows[0].zone
+    per_window = [{"technicians": [], "booked_minutes": 0, "available_minutes": 0} for _ in windows]
+    for member in sorted(technicians.technicians(), key=lambda m: m.user_id):
+        booked_by_day = {
+            c.day: int(c.booked_minutes or 0)
+            for c in CalendarDayModel.query(member.user_id, CalendarDayModel.day.between(first.isoformat(), last.isoformat()))
+        }
+        profile = technicians.profile(member)
+        time_off = technicians.time_off_intervals(member)
+        for window, figures in zip(windows, per_window):
+            booked = sum(booked_by_day.get(day.isoformat(), 0) for day in window.days())
+            available = 0.0
+            for day in window.days():
+                for span in business.windows_on(profile["working_hours"], day, zone):
+                    available += times.minutes(span[1] - span[0]) - sum(_overlap_minutes(span, off) for off in time_off)
+            available = int(round(available))
+            figures["technicians"].append({
+                "technician_id": member.user_id, "name": member.name, "booked_minutes": booked,
+                "available_minutes": available,
+                "percent": round(100 * booked / available, 1) if available else None,
+            })
+            figures["booked_minutes"] += booked
+            figures["available_minutes"] += available
+    for figures in per_window:
+        available = figures["available_minutes"]
+        figures["percent"] = round(100 * figures["booked_minutes"] / available, 1) if available else None
+    return per_window
+
+
+def invoice_figures(orders: list[OrderModel], windows: list[Window], now: datetime) -> list[dict | None]:
+    """Invoices issued, paid and overdue per window, and the days to pay. Everything about
+    invoices is here, so the rest works before invoicing exists (then: None per window).
+
+    The invoices of the period's orders are read by key (an order's invoice id is derived from
+    its id), so no invoice index is needed: an invoice issued or paid in a period moved its order
+    in that period, and an unpaid invoice's order is still open."""
+    if not hasattr(models, "InvoiceModel"):
+        return [None for _ in windows]
+
+    invoiced = [o for o in orders if any(m.to_step == INVOICED_STEP for m in reviews_figures.moves(o))]
+    found = batch.batch_get([(models.InvoiceModel, invoice_id_for(o.order_id), None) for o in invoiced])
+    invoices = list(found.values())
+    result = []
+    for window in windows:
+        cutoff = min(window.end, now)
+        issued = [i for i in invoices if reviews_figures.within(i.issued_at, window.start, window.end)]
+        paid = [i for i in invoices if i.status == "paid" and reviews_figures.within(i.paid_at, window.start, window.end)]
+        overdue = [i for i in invoices if i.status != "void" and i.issued_at < cutoff and i.due_at < cutoff
+                   and (i.paid_at is None or i.paid_at >= cutoff)]
+        days = [(i.paid_at - i.issued_at).total_seconds() / 86400 for i in paid]
+        result.append({"issued": len(issued), "paid": len(paid), "overdue": len(overdue),
+                       "median_days_to_pay": reviews_figures.median(days)})
+    return result
+
+
+def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: datetime) -> dict:
+    all_visits = [v for o in orders for v in reviews_figures.visits(o)]
+    by_version: dict[int, list[Visit]] = defaultdict(list)
+    for visit in all_visits:
+        by_version[visit.version].append(visit)
+    start, end = window.start, window.end
+    active = {v.version for v in all_visits if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}
+    return {
+        "from": window.first_day.isoformat(),
+        "to": window.last_day.isoformat(),
+        "start": times.iso(start),
+        "end": times.iso(end),
+        "steps": reviews_figures.step_figures(all_visits, versions, start, end, now),
+        "versions": [
+            {"workflow_version": number,
+             "orders": len({v.order_id for v in by_version[number] if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}),
+             "steps": reviews_figures.step_figures(by_version[number], {number: versions[number]} if number in versions else versions, start, end, now)}
+            for number in sorted(active)
+        ],
+        "cycle_time": reviews_figures.cycle_time(orders, start, end),
+        "first_visit_completion": reviews_figures.first_visit(orders, versions, start, end),
+    }
+
+
+def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
+    """The evaluation of `window`, compared with the window of the same length before it."""
+    versions = all_versions()
+    before = window.before()
+    orders = period_orders(before.start, now, versions)
+    current, previous = figures_for(orders, versions, window, now), figures_for(orders, versions, before, now)
+    for figures, used in zip((current, previous), utilization([window, before])):
+        figures["utilization"] = used
+    for figures, invoices in zip((current, previous), invoice_figures(orders, [window, before], now)):
+        figures["invoices"] = invoices
+    return {
+        "period": period,
+        "date": window.first_day.isoformat(),
+        "timezone": str(window.zone),
+        "evaluated_at": times.iso(now),
+        "current_workflow_version": max(versions),
+        **current,
+        "previous": previous,
+        "changes": suggestions.changes(current, previous),
+        "suggestions": suggestions.suggestions(current["steps"], versions, previous),
+    }

@@ -1,0 +1,118 @@
+"""The business's settings: timezone, opening hours and booking rules."""
+import re
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.core.validation import Fields
+from chalicelib.setup import catalog
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+DEFAULT_BOOKING_RULES = {
+    "min_notice_minutes": 120,
+    "max_days_ahead": 60,
+    "slot_grid_minutes": 30,
+    "travel_buffer_minutes": 30,
+    "cancellation_cutoff_hours": 24,
+}
+
+
+def validate_hours(value, field: str, fields: Fields) -> dict | None:
+    """{"mon": [["08:00", "17:00"], ...], ...}: ordered, non-overlapping windows per weekday."""
+    if not isinstance(value, dict) or set(value) - set(DAYS):
+        fields.error(field, f"must be an object with keys among {', '.join(DAYS)}")
+        return None
+    clean = {}
+    for day in DAYS:
+        windows = value.get(day, [])
+        if not isinstance(windows, list):
+            fields.error(f"{field}.{day}", "must be a list of [start, end] pairs")
+            return None
+        previous_end = None
+        clean[day] = []
+        for window in windows:
+            if (not isinstance(window, list) or len(window) != 2
+                    or not all(isinstance(t, str) and HHMM.match(t) for t in window) or window[0] >= window[1]):
+                fields.error(f"{field}.{day}", "each window must be [\"HH:MM\", \"HH:MM\"] with start before end")
+                return None
+            if previous_end and window[0] < previous_end:
+                fields.error(f"{field}.{day}", "windows must be in order and must not overlap")
+                return None
+            previous_end = window[1]
+            clean[day].append(list(window))
+    return clean
+
+
+def windows_on(hours: dict, day, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The UTC intervals of a weekly-hours table on a local date (DST-correct)."""
+    result = []
+    for start, end in hours.get(DAYS[day.weekday()], []):
+        s = datetime.combine(day, time.fromisoformat(start), tz)
+        e = datetime.combine(day, time.fromisoformat(end), tz)
+        result.append((s.astimezone(ZoneInfo("UTC")), e.astimezone(ZoneInfo("UTC"))))
+    return result
+
+
+def settings() -> dict:
+    data = catalog.business()
+    data["booking"] = {**DEFAULT_BOOKING_RULES, **data.get("booking", {})}
+    data.setdefault("opening_hours", {d: [] for d in DAYS})
+    return data
+
+
+def zone(data: dict | None = None) -> ZoneInfo:
+    return ZoneInfo((data or settings())["timezone"])
+
+
+def update_settings(body: dict) -> dict:
+    fields = Fields(body)
+    current = settings()
+    name = fields.text("name", 120, required=False)
+    tz_name = fields.text("timezone", 64, required=False)
+    if tz_name:
+        try:
+            ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            fields.error("timezone", "must be an IANA timezone such as Europe/London")
+    currency = fields.text("currency", 3, required=False, min_len=3)
+    if currency and not currency.isalpha():
+        fields.error("currency", "must be a three-letter ISO 4217 code")
+    hours = validate_hours(body["opening_hours"], "opening_hours", fields) if "opening_hours" in body else None
+    rules = dict(current["booking"])
+    if "booking" in body:
+        rf = fields.object("booking")
+        limits = {"min_notice_minutes": (0, 10080), "max_days_ahead": (1, 365), "slot_grid_minutes": (5, 240),
+                  "travel_buffer_minutes": (0, 240), "cancellation_cutoff_hours": (0, 720)}
+        for key, (low, high) in limits.items():
+            if rf and key in rf.data:
+                value = rf.integer(key, low, high)
+                if value is not None:
+                    rules[key] = value
+        unknown = set(rf.data) - set(limits) if rf else set()
+        for key in sorted(unknown):
+            rf.error(key, "is not a booking rule")
+    free_text = body.get("allow_free_text_items")
+    if free_text is not None and not isinstance(free_text, bool):
+        fields.error("allow_free_text_items", "must be true or false")
+    for key in ("address", "email", "phone"):
+        fields.text(key, 200, required=False)
+    tax_rate = fields.integer("tax_rate_basis_points", 0, 10000, required=False)
+    terms = fields.integer("payment_terms_days", 0, 365, required=False)
+    instructions = fields.text("payment_instructions", 1000, required=False, multiline=True)
+    fields.raise_if_errors()
+    updated = {**current, "booking": rules}
+    for key, value in (("name", name), ("timezone", tz_name), ("currency", currency and currency.upper()),
+                       ("opening_hours", hours), ("allow_free_text_items", free_text),
+                       ("tax_rate_basis_points", tax_rate), ("payment_terms_days", terms),
+                       ("payment_instructions", instructions)):
+        if value is not None:
+            updated[key] = value
+    for key in ("address", "email", "phone"):
+        if body.get(key):
+            updated[key] = body[key].strip()
+    catalog.save_business(updated)
+    return updated
