@@ -12,6 +12,7 @@ from chalicelib.invoicing import lifecycle, payment_reminders
 from chalicelib.reviews import runs
 from chalicelib.routes import (
     edge,
+    field_routes,
     invoice_routes,
     order_routes,
     public_routes,
@@ -27,6 +28,7 @@ app.api.binary_types = []  # every answer is JSON or text
 app.register_blueprint(system.bp)
 app.register_blueprint(workflow_routes.bp)
 app.register_blueprint(order_routes.bp)
+app.register_blueprint(field_routes.bp)
 app.register_blueprint(public_routes.bp)
 app.register_blueprint(setup_routes.bp)
 app.register_blueprint(invoice_routes.bp)
