@@ -132,9 +132,16 @@ def candidate_starts(setup: Setup, day: date) -> list[datetime]:
 
 
 def on_grid(setup: Setup, start: datetime) -> bool:
+    """On the grid `candidate_starts` offers: counted from the start of the opening window that holds
+    `start` (a business may open at 08:15), else from local midnight."""
     local = start.astimezone(setup.zone)
-    grid = int(setup.settings["booking"]["slot_grid_minutes"])
-    return local.second == 0 and local.microsecond == 0 and (local.hour * 60 + local.minute) % grid == 0
+    if local.second or local.microsecond:
+        return False
+    grid = timedelta(minutes=int(setup.settings["booking"]["slot_grid_minutes"]))
+    for window_start, window_end in business.windows_on(setup.settings["opening_hours"], local.date(), setup.zone):
+        if window_start <= start < window_end:
+            return (start - window_start) % grid == timedelta(0)
+    return timedelta(hours=local.hour, minutes=local.minute) % grid == timedelta(0)
 
 
 def slots(setup: Setup, days: list[date], postcode: str | None, now: datetime) -> list[dict]:

@@ -9,7 +9,7 @@ from chalicelib.setup import catalog
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")  # \Z: `$` would let a trailing newline through
 
 
 DEFAULT_BOOKING_RULES = {

@@ -58,7 +58,7 @@ def save_price_item_from(item_id: str, body: dict) -> dict:
 
 
     fields = Fields(body)
-    if not re.match(r"^[a-z0-9][a-z0-9-]{0,63}$", item_id or ""):
+    if not re.match(r"[a-z0-9][a-z0-9-]{0,63}\Z", item_id or ""):
         fields.error("item_id", "must be lowercase letters, digits and dashes")
     name = fields.text("name", 200)
     cents = fields.integer("unit_price_cents", 0, 100_000_000)

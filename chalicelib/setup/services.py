@@ -9,7 +9,7 @@ from chalicelib.data.models import CatalogModel
 SERVICE = "service"
 
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")  # \Z: `$` would let a trailing newline through
 
 
 def service_view(item) -> dict:

@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.core.errors import ValidationFailed
 
 WORKFLOW_ID = "default"
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")  # \Z: `$` would let a trailing newline through
 # Who may move orders: staff roles, the system (automations, online booking) and the customer
 # (self-service cancellation through the manage link).
 MOVER_ROLES = ("admin", "dispatcher", "technician", "system", "customer")
