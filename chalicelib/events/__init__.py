@@ -1,1 +1,2 @@
-"""What happens without a request: the orders stream's entry automations and the day-before reminders."""
+"""What happens without a request: the orders stream's entry automations and the day-before
+reminders."""

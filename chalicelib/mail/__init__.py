@@ -1,1 +1,2 @@
-"""Email: MIME messages built with the standard `email` package, Jinja2 templates, calendar invitations, sent through SES."""
+"""Email: MIME messages built with the standard `email` package, Jinja2 templates, calendar
+invitations, sent through SES."""

@@ -1,5 +1,6 @@
 """Moving an order through its process map: the allowed next steps, the exit conditions, the
-fields the review indexes need. Pure rules over an order and its map."""
+fields the review indexes need. Rules over an order in memory and the map version it follows
+(from the per-container cache of versions); nothing here writes."""
 from datetime import datetime, timedelta, timezone
 
 from chalicelib.core.errors import ConditionsUnmet, Forbidden, MoveNotAllowed

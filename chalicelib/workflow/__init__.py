@@ -1,1 +1,2 @@
-"""The process map: the pure definition of the steps a work order moves through and its validation, and the stored, versioned maps."""
+"""The process map: the pure definition of the steps a work order moves through and its validation,
+and the stored, versioned maps."""
