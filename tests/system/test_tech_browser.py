@@ -618,8 +618,8 @@ def test_the_app_is_installable_and_moves_between_days(page, system):
     sign_in(page, system)
     wait_for_service_worker(page)
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/tech/sw.js")
-    cached = page.evaluate("caches.open('tech-shell-v1').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
-    assert {"/tech/", "/tech/tech.js", "/tech/tech.css", "/tech/manifest.webmanifest"} <= set(cached), cached
+    cached = page.evaluate("caches.open('tech-shell-v2').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    assert {"/tech/", "/tech/app.js", "/tech/tech.css", "/tech/manifest.webmanifest"} <= set(cached), cached
 
     # the next day, then back to today
     expect(page.get_by_text("Today", exact=True)).to_be_visible()

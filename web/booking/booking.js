@@ -352,297 +352,330 @@
   /**
    * A postcode filter, a date and the free times of `config.days` days from it, grouped by day.
    * options: prefix (id prefix), announce, onSelect(slot), dateLabel, postcode (initial).
+   * The functions below share the picker's elements and state through `p`.
    */
   function SlotPicker(options) {
-    var prefix = options.prefix;
-    var state = { serviceId: null, from: today(), slots: null, timezone: null, selected: null, seq: 0, open: {} };
+    var p = {
+      options: options,
+      prefix: options.prefix,
+      level: options.headingLevel || 3,
+      state: { serviceId: null, from: today(), slots: null, timezone: null, selected: null, seq: 0, open: {} },
+      debounce: null,
+    };
+    buildPicker(p);
+    watchPickerInputs(p);
+    return pickerApi(p);
+  }
 
-    var areaField = field({
+  /** The postcode and date fields, and the free times below them with their pager. */
+  function buildPicker(p) {
+    var options = p.options;
+    var prefix = p.prefix;
+    p.areaField = field({
       id: prefix + '-area', label: 'Postcode of the visit', optional: true,
       hint: 'To see only times when a technician covers your area.',
       control: el('input', { type: 'text', autocomplete: 'postal-code', autocapitalize: 'characters', spellcheck: 'false', maxlength: '10', value: options.postcode || '' }),
     });
-    var dateField = field({
+    p.dateField = field({
       id: prefix + '-date', label: options.dateLabel || 'Date',
       hint: 'We show free times for ' + config.days + (config.days === 1 ? ' day' : ' days') + ' from this date.',
       control: el('input', { type: 'date', min: today(), value: today() }),
     });
-    var timezoneNote = el('p', { class: 'bk-hint bk-timezone', hidden: true });
-    var status = el('p', { class: 'bk-picker-status' }, 'Choose a service to see free times.');
-    var days = el('div', { class: 'bk-days' });
-    var slotError = el('p', { class: 'bk-error-message', id: prefix + '-slot-error', hidden: true });
-    var earlier = el('button', { type: 'button', class: 'bk-button bk-button--secondary bk-button--small', onclick: function () { shift(-config.days); } }, 'Earlier dates');
-    var later = el('button', { type: 'button', class: 'bk-button bk-button--secondary bk-button--small', onclick: function () { shift(config.days); } }, 'Later dates');
-    var pager = el('div', { class: 'bk-pager', hidden: true }, earlier, later);
-    var selectedNote = el('p', { class: 'bk-selected', hidden: true });
+    p.timezoneNote = el('p', { class: 'bk-hint bk-timezone', hidden: true });
+    p.status = el('p', { class: 'bk-picker-status' }, 'Choose a service to see free times.');
+    p.days = el('div', { class: 'bk-days' });
+    p.slotError = el('p', { class: 'bk-error-message', id: prefix + '-slot-error', hidden: true });
+    p.earlier = el('button', { type: 'button', class: 'bk-button bk-button--secondary bk-button--small', onclick: function () { shiftDates(p, -config.days); } }, 'Earlier dates');
+    p.later = el('button', { type: 'button', class: 'bk-button bk-button--secondary bk-button--small', onclick: function () { shiftDates(p, config.days); } }, 'Later dates');
+    p.pager = el('div', { class: 'bk-pager', hidden: true }, p.earlier, p.later);
+    p.selectedNote = el('p', { class: 'bk-selected', hidden: true });
     var timesId = prefix + '-times';
-    var level = options.headingLevel || 3;
-    var timesTitle = el('h' + level, { class: 'bk-times-title', id: timesId + '-title' }, 'Free times');
-    var times = el('div', { class: 'bk-times', id: timesId, role: 'group', tabindex: '-1', 'aria-labelledby': timesId + '-title' },
-      timesTitle, timezoneNote, slotError, status, days, pager);
-    var root = el('div', { class: 'bk-picker' },
-      el('div', { class: 'bk-picker-inputs' }, areaField.element, dateField.element), times, selectedNote);
+    var timesTitle = el('h' + p.level, { class: 'bk-times-title', id: timesId + '-title' }, 'Free times');
+    p.times = el('div', { class: 'bk-times', id: timesId, role: 'group', tabindex: '-1', 'aria-labelledby': timesId + '-title' },
+      timesTitle, p.timezoneNote, p.slotError, p.status, p.days, p.pager);
+    p.root = el('div', { class: 'bk-picker' },
+      el('div', { class: 'bk-picker-inputs' }, p.areaField.element, p.dateField.element), p.times, p.selectedNote);
+  }
 
-    var debounce = null;
+  function watchPickerInputs(p) {
+    var dateField = p.dateField;
     dateField.control.addEventListener('change', function () {
-      clearTimeout(debounce);
+      clearTimeout(p.debounce);
       // Typing a date fires change for each part: wait for a whole, valid date.
-      debounce = setTimeout(function () {
+      p.debounce = setTimeout(function () {
         if (validDay(dateField.control.value)) {
-          state.from = dateField.control.value;
-          state.open = {};
-          load();
+          p.state.from = dateField.control.value;
+          p.state.open = {};
+          loadSlots(p);
         } else if (dateField.control.value.length === 10) {
           dateField.setError('Choose today or a later date');
         }
       }, 250);
     });
-    areaField.control.addEventListener('change', function () {
-      if (options.onPostcode) options.onPostcode(areaField.value());
-      load();
+    p.areaField.control.addEventListener('change', function () {
+      if (p.options.onPostcode) p.options.onPostcode(p.areaField.value());
+      loadSlots(p);
     });
+  }
 
-    function shift(count) {
-      var from = addDays(state.from, count);
-      if (from < today()) from = today();
-      state.from = from;
-      dateField.control.value = from;
-      state.open = {};
-      load().then(function () { focusOn(times); });
-    }
-
-    function checkInputs() {
-      var ok = true;
-      areaField.clearError();
-      dateField.clearError();
-      var postcode = areaField.value();
-      if (postcode && (postcode.length > 10 || !/^[A-Za-z0-9 ]+$/.test(postcode))) {
-        areaField.setError('Enter a postcode using letters and numbers only, or leave it empty');
-        ok = false;
-      }
-      if (!validDay(dateField.control.value)) {
-        dateField.setError(dateField.control.value ? 'Choose today or a later date' : 'Choose a date');
-        ok = false;
-      }
-      return ok;
-    }
-
-    function load() {
-      if (!state.serviceId) {
-        state.slots = null;
-        render();
-        return Promise.resolve();
-      }
-      if (!checkInputs()) {
-        options.announce('Check the postcode and date to see free times.');
-        return Promise.resolve();
-      }
-      var seq = (state.seq += 1);
-      var query = new URLSearchParams({ service_id: state.serviceId, date: state.from, days: String(config.days) });
-      if (areaField.value()) query.set('postcode', areaField.value());
-      days.setAttribute('aria-busy', 'true');
-      status.textContent = 'Loading free times…';
-      status.hidden = false;
-      options.announce('Loading free times…');
-      return api('/public/availability?' + query.toString()).then(function (answer) {
-        if (seq !== state.seq) return;
-        state.slots = answer.data.slots || [];
-        state.timezone = answer.data.timezone || null;
-        var lost = keepSelectionIfStillFree();
-        render();
-        options.announce((lost ? 'The time you chose, ' + slotLabel(lost) + ', is no longer free. ' : '') + summary());
-      }, function (error) {
-        if (seq !== state.seq) return;
-        state.slots = null;
-        render();
-        var handled = false;
-        var past = error.status === 422 && Array.isArray(error.details) &&
-          error.details.some(function (d) { return d.field === 'date' && /past/.test(d.message); });
-        if (past && state.from === today() && !state.skippedToday) {
-          // The visitor's today is already over where the business is: start from tomorrow.
-          state.skippedToday = true;
-          state.from = addDays(today(), 1);
-          dateField.control.value = state.from;
-          dateField.control.min = state.from;
-          load();
-          return;
-        }
-        if (error.status === 422 && Array.isArray(error.details)) {
-          error.details.forEach(function (d) {
-            if (d.field === 'date') { dateField.setError('The date ' + d.message); handled = true; }
-            if (d.field === 'postcode') { areaField.setError('Enter a postcode using letters and numbers only, or leave it empty'); handled = true; }
-          });
-        }
-        status.replaceChildren(handled ? 'Check the postcode and date above.' : error.message, ' ',
-          handled ? null : el('button', { type: 'button', class: 'bk-link-button', onclick: function () { load(); } }, 'Try again'));
-        status.hidden = false;
-        options.announce(handled ? 'Check the postcode and date.' : error.message);
-      }).then(function () {
-        if (seq === state.seq) days.removeAttribute('aria-busy');
-      });
-    }
-
-    function inRange(slot) {
-      var day = wallClock(slot.start).day;
-      return day >= state.from && day < addDays(state.from, config.days);
-    }
-
-    function keepSelectionIfStillFree() {
-      var s = state.selected;
-      if (s && inRange(s) && !state.slots.some(function (x) { return x.start === s.start; })) {
-        state.selected = null;
-        state.lost = s;
-        showSelected();
-        options.onSelect(null);
-        return s;
-      }
-      return null;
-    }
-
-    function summary() {
-      if (!state.slots.length) {
-        return 'No free times from ' + dayLabel(state.from) + ' to ' + dayLabel(addDays(state.from, config.days - 1)) + '. Try later dates' + (areaField.value() ? ' or another postcode.' : '.');
-      }
-      var withSlots = Object.keys(groupByDay()).length;
-      return state.slots.length + (state.slots.length === 1 ? ' free time' : ' free times') + ' on ' + withSlots + (withSlots === 1 ? ' day' : ' days') +
-        ', from ' + dayLabel(state.from) + '. Open a day to see its times.';
-    }
-
-    function groupByDay() {
-      var groups = {};
-      (state.slots || []).forEach(function (slot) {
-        var day = wallClock(slot.start).day;
-        (groups[day] = groups[day] || []).push(slot);
-      });
-      return groups;
-    }
-
-    function render() {
-      days.replaceChildren();
-      slotError.hidden = true;
-      if (state.slots === null) {
-        status.textContent = state.serviceId ? '' : 'Choose a service to see free times.';
-        status.hidden = !status.textContent;
-        pager.hidden = true;
-        timezoneNote.hidden = true;
-        return;
-      }
-      var groups = groupByDay();
-      var firstWithSlots = null;
-      for (var i = 0; i < config.days; i++) {
-        var d = addDays(state.from, i);
-        if (groups[d] && !firstWithSlots) firstWithSlots = d;
-      }
-      if (!Object.keys(state.open).length && firstWithSlots) state.open[firstWithSlots] = true;
-      if (state.selected && inRange(state.selected)) state.open[wallClock(state.selected.start).day] = true;
-
-      for (var j = 0; j < config.days; j++) days.appendChild(renderDay(addDays(state.from, j), groups));
-      status.textContent = state.slots.length ? '' : summary();
-      status.hidden = !state.slots.length ? false : true;
-      pager.hidden = false;
-      earlier.hidden = state.from <= today();
-      if (state.timezone) {
-        timezoneNote.textContent = 'Times are in ' + state.timezone.replace(/_/g, ' ') + ' time.';
-        timezoneNote.hidden = false;
-      }
-    }
-
-    function renderDay(day, groups) {
-      var slots = groups[day] || [];
-      var nameId = uid(prefix + '-day');
-      var name = el('span', { class: 'bk-day-name', id: nameId }, dayLabel(day));
-      if (!slots.length) {
-        return el('section', { class: 'bk-day bk-day--empty' },
-          el('h' + (level + 1), { class: 'bk-day-heading' }, el('span', { class: 'bk-day-static' }, name, el('span', { class: 'bk-day-count' }, 'No free times'))));
-      }
-      var panelId = uid(prefix + '-slots');
-      var open = !!state.open[day];
-      var grid = el('div', { class: 'bk-slot-grid', id: panelId, role: 'group', 'aria-labelledby': nameId, hidden: !open },
-        slots.map(function (slot) { return slotButton(slot); }));
-      var toggle = el('button', {
-        type: 'button', class: 'bk-day-toggle', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': panelId,
-        onclick: function () {
-          var nowOpen = toggle.getAttribute('aria-expanded') !== 'true';
-          toggle.setAttribute('aria-expanded', String(nowOpen));
-          grid.hidden = !nowOpen;
-          if (nowOpen) state.open[day] = true; else delete state.open[day];
-        },
-      }, name, el('span', { class: 'bk-day-count' }, slots.length + (slots.length === 1 ? ' time' : ' times')), el('span', { class: 'bk-chevron', 'aria-hidden': 'true' }));
-      return el('section', { class: 'bk-day' }, el('h' + (level + 1), { class: 'bk-day-heading' }, toggle), grid);
-    }
-
-    function slotButton(slot) {
-      var pressed = !!(state.selected && state.selected.start === slot.start);
-      return el('button', {
-        type: 'button', class: 'bk-slot', 'aria-pressed': pressed ? 'true' : 'false', 'data-start': slot.start,
-        onclick: function () { select(slot, true); },
-      }, timeLabel(slot.start));
-    }
-
-    function select(slot, fromList) {
-      state.selected = slot;
-      slotError.hidden = true;
-      times.classList.remove('bk-field--error');
-      days.querySelectorAll('.bk-slot').forEach(function (b) {
-        b.setAttribute('aria-pressed', b.getAttribute('data-start') === (slot && slot.start) ? 'true' : 'false');
-      });
-      showSelected();
-      options.onSelect(slot);
-      if (slot && fromList) options.announce('Selected ' + slotLabel(slot) + '.' + (options.afterSelect ? ' ' + options.afterSelect : ''));
-    }
-
-    function showSelected() {
-      var s = state.selected;
-      if (s) state.lost = null;
-      selectedNote.hidden = !s && !state.lost;
-      selectedNote.classList.toggle('bk-selected--lost', !s && !!state.lost);
-      selectedNote.replaceChildren();
-      if (s) selectedNote.append(el('span', { class: 'bk-selected-label' }, options.selectedLabel || 'Your time: '), el('strong', {}, slotLabel(s)));
-      else if (state.lost) selectedNote.append('Sorry, ', el('strong', {}, slotLabel(state.lost)), ' is no longer free. Choose another time.');
-    }
-
+  /** What the booking form and the manage page use: the element, the chosen time and commands. */
+  function pickerApi(p) {
+    var state = p.state;
     return {
-      element: root,
-      times: times,
+      element: p.root,
+      times: p.times,
       get selected() { return state.selected; },
-      get postcode() { return areaField.value(); },
+      get postcode() { return p.areaField.value(); },
       setService: function (serviceId) {
         if (state.serviceId === serviceId) return Promise.resolve();
         state.serviceId = serviceId;
         state.open = {};
         state.lost = null;
-        select(null, false);
-        return load();
+        selectSlot(p, null, false);
+        return loadSlots(p);
       },
-      reload: load,
+      reload: function () { return loadSlots(p); },
       /** Select a time that may not be on screen (an alternative offered after a 409). */
       choose: function (slot) {
         var day = wallClock(slot.start).day;
         state.selected = slot;
-        if (!inRange(slot)) {
+        if (!slotInRange(p, slot)) {
           state.from = day < today() ? today() : day;
-          dateField.control.value = state.from;
+          p.dateField.control.value = state.from;
         }
         state.open = {};
         state.open[day] = true;
-        select(slot, false);
-        return load();
+        selectSlot(p, slot, false);
+        return loadSlots(p);
       },
       setError: function (message) {
-        slotError.replaceChildren(el('span', { class: 'bk-visually-hidden' }, 'Error: '), message);
-        slotError.hidden = false;
-        times.classList.add('bk-field--error');
+        p.slotError.replaceChildren(el('span', { class: 'bk-visually-hidden' }, 'Error: '), message);
+        p.slotError.hidden = false;
+        p.times.classList.add('bk-field--error');
       },
       clearError: function () {
-        slotError.hidden = true;
-        times.classList.remove('bk-field--error');
+        p.slotError.hidden = true;
+        p.times.classList.remove('bk-field--error');
       },
       /** What an error-summary link should focus: the first time button, else the date. */
       focusTarget: function () {
-        return days.querySelector('.bk-slot-grid:not([hidden]) .bk-slot') || days.querySelector('.bk-day-toggle') || dateField.control;
+        return p.days.querySelector('.bk-slot-grid:not([hidden]) .bk-slot') || p.days.querySelector('.bk-day-toggle') || p.dateField.control;
       },
-      slotErrorId: slotError.id,
+      slotErrorId: p.slotError.id,
     };
+  }
+
+  function shiftDates(p, count) {
+    var from = addDays(p.state.from, count);
+    if (from < today()) from = today();
+    p.state.from = from;
+    p.dateField.control.value = from;
+    p.state.open = {};
+    loadSlots(p).then(function () { focusOn(p.times); });
+  }
+
+  function checkPickerInputs(p) {
+    var ok = true;
+    p.areaField.clearError();
+    p.dateField.clearError();
+    var postcode = p.areaField.value();
+    if (postcode && (postcode.length > 10 || !/^[A-Za-z0-9 ]+$/.test(postcode))) {
+      p.areaField.setError('Enter a postcode using letters and numbers only, or leave it empty');
+      ok = false;
+    }
+    if (!validDay(p.dateField.control.value)) {
+      p.dateField.setError(p.dateField.control.value ? 'Choose today or a later date' : 'Choose a date');
+      ok = false;
+    }
+    return ok;
+  }
+
+  /** The free times for the service from the chosen date (only the newest answer is shown). */
+  function loadSlots(p) {
+    var state = p.state;
+    if (!state.serviceId) {
+      state.slots = null;
+      renderSlots(p);
+      return Promise.resolve();
+    }
+    if (!checkPickerInputs(p)) {
+      p.options.announce('Check the postcode and date to see free times.');
+      return Promise.resolve();
+    }
+    var seq = (state.seq += 1);
+    var query = new URLSearchParams({ service_id: state.serviceId, date: state.from, days: String(config.days) });
+    if (p.areaField.value()) query.set('postcode', p.areaField.value());
+    p.days.setAttribute('aria-busy', 'true');
+    p.status.textContent = 'Loading free times…';
+    p.status.hidden = false;
+    p.options.announce('Loading free times…');
+    return api('/public/availability?' + query.toString()).then(function (answer) {
+      if (seq !== state.seq) return;
+      state.slots = answer.data.slots || [];
+      state.timezone = answer.data.timezone || null;
+      var lost = keepSelectionIfStillFree(p);
+      renderSlots(p);
+      p.options.announce((lost ? 'The time you chose, ' + slotLabel(lost) + ', is no longer free. ' : '') + slotsSummary(p));
+    }, function (error) {
+      if (seq !== state.seq) return;
+      slotsFailed(p, error);
+    }).then(function () {
+      if (seq === state.seq) p.days.removeAttribute('aria-busy');
+    });
+  }
+
+  function slotsFailed(p, error) {
+    var state = p.state;
+    state.slots = null;
+    renderSlots(p);
+    var handled = false;
+    var past = error.status === 422 && Array.isArray(error.details) &&
+      error.details.some(function (d) { return d.field === 'date' && /past/.test(d.message); });
+    if (past && state.from === today() && !state.skippedToday) {
+      // The visitor's today is already over where the business is: start from tomorrow.
+      state.skippedToday = true;
+      state.from = addDays(today(), 1);
+      p.dateField.control.value = state.from;
+      p.dateField.control.min = state.from;
+      loadSlots(p);
+      return;
+    }
+    if (error.status === 422 && Array.isArray(error.details)) {
+      error.details.forEach(function (d) {
+        if (d.field === 'date') { p.dateField.setError('The date ' + d.message); handled = true; }
+        if (d.field === 'postcode') { p.areaField.setError('Enter a postcode using letters and numbers only, or leave it empty'); handled = true; }
+      });
+    }
+    p.status.replaceChildren(handled ? 'Check the postcode and date above.' : error.message, ' ',
+      handled ? null : el('button', { type: 'button', class: 'bk-link-button', onclick: function () { loadSlots(p); } }, 'Try again'));
+    p.status.hidden = false;
+    p.options.announce(handled ? 'Check the postcode and date.' : error.message);
+  }
+
+  function slotInRange(p, slot) {
+    var day = wallClock(slot.start).day;
+    return day >= p.state.from && day < addDays(p.state.from, config.days);
+  }
+
+  function keepSelectionIfStillFree(p) {
+    var state = p.state;
+    var s = state.selected;
+    if (s && slotInRange(p, s) && !state.slots.some(function (x) { return x.start === s.start; })) {
+      state.selected = null;
+      state.lost = s;
+      showSelectedSlot(p);
+      p.options.onSelect(null);
+      return s;
+    }
+    return null;
+  }
+
+  function slotsSummary(p) {
+    var state = p.state;
+    if (!state.slots.length) {
+      return 'No free times from ' + dayLabel(state.from) + ' to ' + dayLabel(addDays(state.from, config.days - 1)) + '. Try later dates' + (p.areaField.value() ? ' or another postcode.' : '.');
+    }
+    var withSlots = Object.keys(groupSlotsByDay(p)).length;
+    return state.slots.length + (state.slots.length === 1 ? ' free time' : ' free times') + ' on ' + withSlots + (withSlots === 1 ? ' day' : ' days') +
+      ', from ' + dayLabel(state.from) + '. Open a day to see its times.';
+  }
+
+  function groupSlotsByDay(p) {
+    var groups = {};
+    (p.state.slots || []).forEach(function (slot) {
+      var day = wallClock(slot.start).day;
+      (groups[day] = groups[day] || []).push(slot);
+    });
+    return groups;
+  }
+
+  function renderSlots(p) {
+    var state = p.state;
+    p.days.replaceChildren();
+    p.slotError.hidden = true;
+    if (state.slots === null) {
+      p.status.textContent = state.serviceId ? '' : 'Choose a service to see free times.';
+      p.status.hidden = !p.status.textContent;
+      p.pager.hidden = true;
+      p.timezoneNote.hidden = true;
+      return;
+    }
+    var groups = groupSlotsByDay(p);
+    var firstWithSlots = null;
+    for (var i = 0; i < config.days; i++) {
+      var d = addDays(state.from, i);
+      if (groups[d] && !firstWithSlots) firstWithSlots = d;
+    }
+    if (!Object.keys(state.open).length && firstWithSlots) state.open[firstWithSlots] = true;
+    if (state.selected && slotInRange(p, state.selected)) state.open[wallClock(state.selected.start).day] = true;
+
+    for (var j = 0; j < config.days; j++) p.days.appendChild(renderSlotDay(p, addDays(state.from, j), groups));
+    p.status.textContent = state.slots.length ? '' : slotsSummary(p);
+    p.status.hidden = !state.slots.length ? false : true;
+    p.pager.hidden = false;
+    p.earlier.hidden = state.from <= today();
+    if (state.timezone) {
+      p.timezoneNote.textContent = 'Times are in ' + state.timezone.replace(/_/g, ' ') + ' time.';
+      p.timezoneNote.hidden = false;
+    }
+  }
+
+  function renderSlotDay(p, day, groups) {
+    var level = p.level;
+    var slots = groups[day] || [];
+    var nameId = uid(p.prefix + '-day');
+    var name = el('span', { class: 'bk-day-name', id: nameId }, dayLabel(day));
+    if (!slots.length) {
+      return el('section', { class: 'bk-day bk-day--empty' },
+        el('h' + (level + 1), { class: 'bk-day-heading' }, el('span', { class: 'bk-day-static' }, name, el('span', { class: 'bk-day-count' }, 'No free times'))));
+    }
+    var panelId = uid(p.prefix + '-slots');
+    var open = !!p.state.open[day];
+    var grid = el('div', { class: 'bk-slot-grid', id: panelId, role: 'group', 'aria-labelledby': nameId, hidden: !open },
+      slots.map(function (slot) { return slotButton(p, slot); }));
+    var toggle = el('button', {
+      type: 'button', class: 'bk-day-toggle', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': panelId,
+      onclick: function () {
+        var nowOpen = toggle.getAttribute('aria-expanded') !== 'true';
+        toggle.setAttribute('aria-expanded', String(nowOpen));
+        grid.hidden = !nowOpen;
+        if (nowOpen) p.state.open[day] = true; else delete p.state.open[day];
+      },
+    }, name, el('span', { class: 'bk-day-count' }, slots.length + (slots.length === 1 ? ' time' : ' times')), el('span', { class: 'bk-chevron', 'aria-hidden': 'true' }));
+    return el('section', { class: 'bk-day' }, el('h' + (level + 1), { class: 'bk-day-heading' }, toggle), grid);
+  }
+
+  function slotButton(p, slot) {
+    var pressed = !!(p.state.selected && p.state.selected.start === slot.start);
+    return el('button', {
+      type: 'button', class: 'bk-slot', 'aria-pressed': pressed ? 'true' : 'false', 'data-start': slot.start,
+      onclick: function () { selectSlot(p, slot, true); },
+    }, timeLabel(slot.start));
+  }
+
+  function selectSlot(p, slot, fromList) {
+    var options = p.options;
+    p.state.selected = slot;
+    p.slotError.hidden = true;
+    p.times.classList.remove('bk-field--error');
+    p.days.querySelectorAll('.bk-slot').forEach(function (b) {
+      b.setAttribute('aria-pressed', b.getAttribute('data-start') === (slot && slot.start) ? 'true' : 'false');
+    });
+    showSelectedSlot(p);
+    options.onSelect(slot);
+    if (slot && fromList) options.announce('Selected ' + slotLabel(slot) + '.' + (options.afterSelect ? ' ' + options.afterSelect : ''));
+  }
+
+  function showSelectedSlot(p) {
+    var state = p.state;
+    var selectedNote = p.selectedNote;
+    var s = state.selected;
+    if (s) state.lost = null;
+    selectedNote.hidden = !s && !state.lost;
+    selectedNote.classList.toggle('bk-selected--lost', !s && !!state.lost);
+    selectedNote.replaceChildren();
+    if (s) selectedNote.append(el('span', { class: 'bk-selected-label' }, p.options.selectedLabel || 'Your time: '), el('strong', {}, slotLabel(s)));
+    else if (state.lost) selectedNote.append('Sorry, ', el('strong', {}, slotLabel(state.lost)), ' is no longer free. Choose another time.');
   }
 
   function alternativesBox(options) {
@@ -664,33 +697,68 @@
 
   // --- the booking form ---------------------------------------------------------------------
 
+  /** The booking form in `container`. The functions below share its parts and state through `f`. */
   function BookingForm(container) {
-    var live = makeAnnouncer();
-    var services = [];
-    var serviceId = null;
-    var pending = null; // {key, json}: the Idempotency-Key of the submission being attempted
-    var sending = false;
+    var f = {
+      live: makeAnnouncer(),
+      services: [],
+      serviceId: null,
+      pending: null, // {key, json}: the Idempotency-Key of the submission being attempted
+      sending: false,
+    };
+    buildBookingForm(f);
+    container.replaceChildren(f.live.element, f.form, f.confirmation);
+    f.form.addEventListener('submit', function (event) { onBookingSubmit(f, event); });
+    loadServices(f);
+  }
 
-    var errorSummary = makeErrorSummary();
-    var serviceList = el('div', { class: 'bk-services' }, el('p', { class: 'bk-picker-status' }, 'Loading services…'));
-    var serviceError = el('p', { class: 'bk-error-message', id: 'bk-service-error', hidden: true });
-    var serviceFieldset = el('fieldset', { class: 'bk-fieldset', 'aria-describedby': 'bk-service-error' },
-      el('legend', { class: 'bk-legend' }, 'Which service do you need?'), serviceError, serviceList);
+  /** The form's three numbered sections (service, date and time, details) and the submit button. */
+  function buildBookingForm(f) {
+    f.errorSummary = makeErrorSummary();
+    f.serviceList = el('div', { class: 'bk-services' }, el('p', { class: 'bk-picker-status' }, 'Loading services…'));
+    f.serviceError = el('p', { class: 'bk-error-message', id: 'bk-service-error', hidden: true });
+    f.serviceFieldset = el('fieldset', { class: 'bk-fieldset', 'aria-describedby': 'bk-service-error' },
+      el('legend', { class: 'bk-legend' }, 'Which service do you need?'), f.serviceError, f.serviceList);
+    f.picker = bookingPicker(f);
+    var fields = f.fields = bookingFields();
+    // The honeypot: off screen, out of the tab order, hidden from assistive technology. People
+    // never fill it; form-filling bots do, and the API then refuses the booking.
+    f.honeypot = el('input', { type: 'text', id: 'bk-website', name: 'website', tabindex: '-1', autocomplete: 'off' });
+    f.alternatives = el('div', { class: 'bk-alternatives' });
+    f.submit = el('button', { type: 'submit', class: 'bk-button' }, 'Book visit');
 
-    var picker = SlotPicker({
-      prefix: 'bk', announce: live.say, dateLabel: 'Date',
+    f.form = el('form', { class: 'bk-form', novalidate: true, 'aria-label': 'Book a visit' },
+      f.errorSummary.element,
+      bookingSection(1, 'Service', f.serviceFieldset),
+      bookingSection(2, 'Date and time', f.picker.element),
+      bookingSection(3, 'Your details', [fields.name.element, fields.email.element, fields.phone.element,
+        el('fieldset', { class: 'bk-fieldset bk-address' }, el('legend', { class: 'bk-legend bk-legend--small' }, 'Address of the visit'),
+          fields.street.element, fields.city.element, fields.postcode.element),
+        fields.notes.element,
+        el('div', { class: 'bk-hp', 'aria-hidden': 'true' }, el('label', { for: 'bk-website' }, 'Website (leave this empty)'), f.honeypot)]),
+      el('div', { class: 'bk-submit' }, f.alternatives, f.submit,
+        el('p', { class: 'bk-hint bk-fineprint' }, 'You can change or cancel online until the day before.')));
+
+    f.confirmation = el('div', { class: 'bk-confirmation', hidden: true });
+  }
+
+  function bookingPicker(f) {
+    return SlotPicker({
+      prefix: 'bk', announce: f.live.say, dateLabel: 'Date',
       afterSelect: 'Next, enter your details.',
-      onSelect: function (slot) { if (slot) alternatives.replaceChildren(); },
+      onSelect: function (slot) { if (slot) f.alternatives.replaceChildren(); },
       onPostcode: function (value) {
-        var current = fields.postcode.control;
+        var current = f.fields.postcode.control;
         if (!current.value.trim() || current.dataset.copied === current.value) {
           current.value = value;
           current.dataset.copied = value;
         }
       },
     });
+  }
 
-    var fields = {
+  function bookingFields() {
+    return {
       name: field({ id: 'bk-name', label: 'Full name', control: el('input', { type: 'text', autocomplete: 'name', maxlength: '120' }) }),
       email: field({ id: 'bk-email', label: 'Email address', hint: 'We send your confirmation here.', control: el('input', { type: 'email', autocomplete: 'email', maxlength: '254', spellcheck: 'false' }) }),
       phone: field({ id: 'bk-phone', label: 'Phone number', hint: 'In case the technician needs to reach you on the day.', control: el('input', { type: 'tel', autocomplete: 'tel', maxlength: '24' }) }),
@@ -699,248 +767,233 @@
       postcode: field({ id: 'bk-postcode', label: 'Postcode', className: 'bk-field--short', control: el('input', { type: 'text', autocomplete: 'postal-code', autocapitalize: 'characters', spellcheck: 'false', maxlength: '10' }) }),
       notes: field({ id: 'bk-notes', label: 'Anything we should know?', optional: true, hint: 'For example, how many windows, parking or access.', control: el('textarea', { rows: '4', maxlength: '1000' }) }),
     };
-    // The honeypot: off screen, out of the tab order, hidden from assistive technology. People
-    // never fill it; form-filling bots do, and the API then refuses the booking.
-    var honeypot = el('input', { type: 'text', id: 'bk-website', name: 'website', tabindex: '-1', autocomplete: 'off' });
-    var alternatives = el('div', { class: 'bk-alternatives' });
-    var submit = el('button', { type: 'submit', class: 'bk-button' }, 'Book visit');
+  }
 
-    var form = el('form', { class: 'bk-form', novalidate: true, 'aria-label': 'Book a visit' },
-      errorSummary.element,
-      section(1, 'Service', serviceFieldset),
-      section(2, 'Date and time', picker.element),
-      section(3, 'Your details', [fields.name.element, fields.email.element, fields.phone.element,
-        el('fieldset', { class: 'bk-fieldset bk-address' }, el('legend', { class: 'bk-legend bk-legend--small' }, 'Address of the visit'),
-          fields.street.element, fields.city.element, fields.postcode.element),
-        fields.notes.element,
-        el('div', { class: 'bk-hp', 'aria-hidden': 'true' }, el('label', { for: 'bk-website' }, 'Website (leave this empty)'), honeypot)]),
-      el('div', { class: 'bk-submit' }, alternatives, submit,
-        el('p', { class: 'bk-hint bk-fineprint' }, 'You can change or cancel online until the day before.')));
+  function bookingSection(number, title, content) {
+    return el('section', { class: 'bk-section', 'aria-labelledby': 'bk-step-' + number },
+      el('h2', { class: 'bk-step', id: 'bk-step-' + number }, el('span', { class: 'bk-step-number', 'aria-hidden': 'true' }, number), el('span', {}, title)),
+      content);
+  }
 
-    var confirmation = el('div', { class: 'bk-confirmation', hidden: true });
-    container.replaceChildren(live.element, form, confirmation);
-    form.addEventListener('submit', onSubmit);
-    loadServices();
+  function loadServices(f) {
+    api('/public/services').then(function (answer) {
+      f.services = answer.data.services || [];
+      renderServices(f);
+    }, function (error) {
+      f.serviceList.replaceChildren(el('p', { class: 'bk-picker-status' }, error.message, ' ',
+        el('button', { type: 'button', class: 'bk-link-button', onclick: function () { loadServices(f); } }, 'Try again')));
+      f.live.say(error.message);
+    });
+  }
 
-    function section(number, title, content) {
-      return el('section', { class: 'bk-section', 'aria-labelledby': 'bk-step-' + number },
-        el('h2', { class: 'bk-step', id: 'bk-step-' + number }, el('span', { class: 'bk-step-number', 'aria-hidden': 'true' }, number), el('span', {}, title)),
-        content);
+  function renderServices(f) {
+    var serviceList = f.serviceList;
+    if (!f.services.length) {
+      serviceList.replaceChildren(el('p', { class: 'bk-picker-status' }, 'No services can be booked online at the moment. Please ' + callUs() + '.'));
+      return;
     }
+    serviceList.replaceChildren.apply(serviceList, f.services.map(function (s) {
+      var id = 'bk-service-' + s.id;
+      var input = el('input', { type: 'radio', name: 'service', id: id, value: s.id, 'aria-labelledby': id + '-name', 'aria-describedby': id + '-meta' + (s.description ? ' ' + id + '-desc' : '') });
+      input.addEventListener('change', function () { chooseService(f, s.id); });
+      return el('label', { class: 'bk-service', for: id }, input,
+        el('span', { class: 'bk-service-name', id: id + '-name' }, s.name),
+        el('span', { class: 'bk-service-meta', id: id + '-meta' }, el('span', {}, duration(s.duration_minutes)), el('span', { class: 'bk-service-price' }, 'from ' + price(s.price_from_cents))),
+        s.description ? el('span', { class: 'bk-service-desc', id: id + '-desc' }, s.description) : null);
+    }));
+  }
 
-    function loadServices() {
-      api('/public/services').then(function (answer) {
-        services = answer.data.services || [];
-        renderServices();
-      }, function (error) {
-        serviceList.replaceChildren(el('p', { class: 'bk-picker-status' }, error.message, ' ',
-          el('button', { type: 'button', class: 'bk-link-button', onclick: loadServices }, 'Try again')));
-        live.say(error.message);
-      });
+  function chooseService(f, id) {
+    f.serviceId = id;
+    f.serviceError.hidden = true;
+    f.serviceFieldset.classList.remove('bk-field--error');
+    f.serviceList.querySelectorAll('.bk-service').forEach(function (card) {
+      card.classList.toggle('is-selected', card.querySelector('input').checked);
+    });
+    f.alternatives.replaceChildren();
+    f.picker.setService(id);
+  }
+
+  /** Checks the form on the page; the problems found, each {target, message}. */
+  function validateBooking(f) {
+    var fields = f.fields;
+    var picker = f.picker;
+    var problems = [];
+    function problem(item, message) { item.setError(message); problems.push({ target: item.control, message: message }); }
+    Object.keys(fields).forEach(function (k) { fields[k].clearError(); });
+    picker.clearError();
+    f.serviceError.hidden = true;
+    f.serviceFieldset.classList.remove('bk-field--error');
+
+    if (!f.serviceId) {
+      setServiceError(f, 'Choose a service');
+      problems.push({ target: f.serviceList.querySelector('input') || f.serviceFieldset, message: 'Choose a service' });
     }
-
-    function renderServices() {
-      if (!services.length) {
-        serviceList.replaceChildren(el('p', { class: 'bk-picker-status' }, 'No services can be booked online at the moment. Please ' + callUs() + '.'));
-        return;
-      }
-      serviceList.replaceChildren.apply(serviceList, services.map(function (s) {
-        var id = 'bk-service-' + s.id;
-        var input = el('input', { type: 'radio', name: 'service', id: id, value: s.id, 'aria-labelledby': id + '-name', 'aria-describedby': id + '-meta' + (s.description ? ' ' + id + '-desc' : '') });
-        input.addEventListener('change', function () { chooseService(s.id); });
-        return el('label', { class: 'bk-service', for: id }, input,
-          el('span', { class: 'bk-service-name', id: id + '-name' }, s.name),
-          el('span', { class: 'bk-service-meta', id: id + '-meta' }, el('span', {}, duration(s.duration_minutes)), el('span', { class: 'bk-service-price' }, 'from ' + price(s.price_from_cents))),
-          s.description ? el('span', { class: 'bk-service-desc', id: id + '-desc' }, s.description) : null);
-      }));
+    if (!picker.selected) {
+      picker.setError('Choose a time for the visit');
+      problems.push({ target: f.serviceId ? picker.focusTarget() : f.serviceList.querySelector('input') || f.serviceFieldset, message: 'Choose a time for the visit' });
     }
+    if (!fields.name.value()) problem(fields.name, 'Enter your full name');
+    var email = fields.email.value();
+    if (!email) problem(fields.email, 'Enter your email address');
+    else if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problem(fields.email, 'Enter an email address in the right format, like name@example.com');
+    var phone = fields.phone.value();
+    if (!phone) problem(fields.phone, 'Enter your phone number');
+    else if (!/^\+?[0-9 ()./-]{6,24}$/.test(phone) || phone.replace(/\D/g, '').length < 6) problem(fields.phone, 'Enter a phone number using digits, spaces and + ( ) -');
+    if (!fields.street.value()) problem(fields.street, 'Enter the street address');
+    if (!fields.city.value()) problem(fields.city, 'Enter the town or city');
+    var postcode = fields.postcode.value();
+    if (!postcode) problem(fields.postcode, 'Enter the postcode');
+    else if (!/^[A-Za-z0-9 ]{2,10}$/.test(postcode)) problem(fields.postcode, 'Enter a postcode using letters and numbers only');
+    return problems;
+  }
 
-    function chooseService(id) {
-      serviceId = id;
-      serviceError.hidden = true;
-      serviceFieldset.classList.remove('bk-field--error');
-      serviceList.querySelectorAll('.bk-service').forEach(function (card) {
-        card.classList.toggle('is-selected', card.querySelector('input').checked);
-      });
-      alternatives.replaceChildren();
-      picker.setService(id);
+  function setServiceError(f, message) {
+    f.serviceError.replaceChildren(el('span', { class: 'bk-visually-hidden' }, 'Error: '), message);
+    f.serviceError.hidden = false;
+    f.serviceFieldset.classList.add('bk-field--error');
+  }
+
+  function showBookingProblems(f, problems) {
+    f.errorSummary.show(problems);
+    f.live.say(problemsSentence(problems));
+  }
+
+  function onBookingSubmit(f, event) {
+    event.preventDefault();
+    if (f.sending) return;
+    f.alternatives.replaceChildren();
+    var problems = validateBooking(f);
+    if (problems.length) {
+      showBookingProblems(f, problems);
+      return;
     }
-
-    function validate() {
-      var problems = [];
-      function problem(f, message) { f.setError(message); problems.push({ target: f.control, message: message }); }
-      Object.keys(fields).forEach(function (k) { fields[k].clearError(); });
-      picker.clearError();
-      serviceError.hidden = true;
-      serviceFieldset.classList.remove('bk-field--error');
-
-      if (!serviceId) {
-        setServiceError('Choose a service');
-        problems.push({ target: serviceList.querySelector('input') || serviceFieldset, message: 'Choose a service' });
-      }
-      if (!picker.selected) {
-        picker.setError('Choose a time for the visit');
-        problems.push({ target: serviceId ? picker.focusTarget() : serviceList.querySelector('input') || serviceFieldset, message: 'Choose a time for the visit' });
-      }
-      if (!fields.name.value()) problem(fields.name, 'Enter your full name');
-      var email = fields.email.value();
-      if (!email) problem(fields.email, 'Enter your email address');
-      else if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problem(fields.email, 'Enter an email address in the right format, like name@example.com');
-      var phone = fields.phone.value();
-      if (!phone) problem(fields.phone, 'Enter your phone number');
-      else if (!/^\+?[0-9 ()./-]{6,24}$/.test(phone) || phone.replace(/\D/g, '').length < 6) problem(fields.phone, 'Enter a phone number using digits, spaces and + ( ) -');
-      if (!fields.street.value()) problem(fields.street, 'Enter the street address');
-      if (!fields.city.value()) problem(fields.city, 'Enter the town or city');
-      var postcode = fields.postcode.value();
-      if (!postcode) problem(fields.postcode, 'Enter the postcode');
-      else if (!/^[A-Za-z0-9 ]{2,10}$/.test(postcode)) problem(fields.postcode, 'Enter a postcode using letters and numbers only');
-      return problems;
-    }
-
-    function setServiceError(message) {
-      serviceError.replaceChildren(el('span', { class: 'bk-visually-hidden' }, 'Error: '), message);
-      serviceError.hidden = false;
-      serviceFieldset.classList.add('bk-field--error');
-    }
-
-    function showProblems(problems) {
-      errorSummary.show(problems);
-      live.say(problemsSentence(problems));
-    }
-
-    function onSubmit(event) {
-      event.preventDefault();
-      if (sending) return;
-      alternatives.replaceChildren();
-      var problems = validate();
-      if (problems.length) {
-        showProblems(problems);
-        return;
-      }
-      errorSummary.hide();
-      var body = {
-        service_id: serviceId,
-        start: picker.selected.start,
-        customer: { name: fields.name.value(), email: fields.email.value(), phone: fields.phone.value() },
-        address: { street: fields.street.value(), city: fields.city.value(), postcode: fields.postcode.value() },
-        notes: fields.notes.value() || null,
-        website: honeypot.value,
-      };
-      var json = JSON.stringify(body);
-      // One key per submission attempt: a resend of the same booking (after a lost answer)
-      // reuses it, so the API books once; a changed booking gets a new key.
-      if (!pending || pending.json !== json) pending = { key: uuid(), json: json };
-      send(body, pending.key);
-    }
-
-    function setSending(on) {
-      sending = on;
-      submit.disabled = on;
-      submit.textContent = on ? 'Booking…' : 'Book visit';
-      form.setAttribute('aria-busy', on ? 'true' : 'false');
-    }
-
-    function send(body, key) {
-      setSending(true);
-      live.say('Booking your visit…');
-      withRetries(function () {
-        return api('/public/bookings', { method: 'POST', body: body, headers: { 'Idempotency-Key': key } });
-      }, 3).then(function (answer) {
-        pending = null;
-        showConfirmation(answer.data, body);
-      }, function (error) {
-        setSending(false);
-        if (error.status === 409 && error.code === 'slot_taken') {
-          pending = null;
-          offerAlternatives((error.details && error.details.alternatives) || []);
-        } else if (error.status === 422 && Array.isArray(error.details)) {
-          pending = null;
-          showServerProblems(error);
-        } else {
-          // The booking may or may not have been made: sending again reuses the key.
-          var message = error.status === 0 || error.status >= 500
-            ? error.message + ' Press "Book visit" again: you will not be booked twice.'
-            : error.message;
-          errorSummary.show([{ message: message }]);
-          live.say(message);
-        }
-      });
-    }
-
-    var serverFields = {
-      'customer.name': 'name', 'customer.email': 'email', 'customer.phone': 'phone',
-      'address.street': 'street', 'address.city': 'city', 'address.postcode': 'postcode', notes: 'notes',
+    f.errorSummary.hide();
+    var fields = f.fields;
+    var body = {
+      service_id: f.serviceId,
+      start: f.picker.selected.start,
+      customer: { name: fields.name.value(), email: fields.email.value(), phone: fields.phone.value() },
+      address: { street: fields.street.value(), city: fields.city.value(), postcode: fields.postcode.value() },
+      notes: fields.notes.value() || null,
+      website: f.honeypot.value,
     };
+    var json = JSON.stringify(body);
+    // One key per submission attempt: a resend of the same booking (after a lost answer)
+    // reuses it, so the API books once; a changed booking gets a new key.
+    if (!f.pending || f.pending.json !== json) f.pending = { key: uuid(), json: json };
+    sendBooking(f, body, f.pending.key);
+  }
 
-    function showServerProblems(error) {
-      var problems = [];
-      error.details.forEach(function (d) {
-        var key = serverFields[d.field];
-        if (key) {
-          var message = fields[key].label + ' ' + d.message;
-          fields[key].setError(message);
-          problems.push({ target: fields[key].control, message: message });
-        } else if (d.field === 'start') {
-          picker.setError('The time ' + d.message + '. Choose another time.');
-          problems.push({ target: picker.focusTarget(), message: 'The time ' + d.message });
-          picker.reload();
-        } else if (d.field === 'service_id') {
-          setServiceError('Choose another service');
-          problems.push({ target: serviceList.querySelector('input'), message: 'That service cannot be booked online any more; choose another' });
-        } else if (d.field === 'website') {
-          problems.push({ message: 'Your booking could not be sent. Please ' + callUs() + '.' });
-        } else {
-          problems.push({ message: (d.field ? d.field + ' ' : '') + d.message });
-        }
-      });
-      if (!problems.length) problems.push({ message: error.message });
-      showProblems(problems);
-    }
+  function setSending(f, on) {
+    f.sending = on;
+    f.submit.disabled = on;
+    f.submit.textContent = on ? 'Booking…' : 'Book visit';
+    f.form.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
 
-    function offerAlternatives(options) {
-      picker.reload();
-      var box = alternativesBox({
-        alternatives: options,
-        onPick: function (slot) {
-          picker.choose(slot);
-          alternatives.replaceChildren();
-          submit.focus();
-          live.say('Selected ' + slotLabel(slot) + '. Press Book visit to confirm.');
-        },
-      });
-      alternatives.replaceChildren(box);
-      focusOn(box);
-      live.say('Sorry, that time has just been taken. ' + (options.length ? options.length + ' nearby times are offered: choose one.' : 'Please choose another date.'));
-    }
+  function sendBooking(f, body, key) {
+    setSending(f, true);
+    f.live.say('Booking your visit…');
+    withRetries(function () {
+      return api('/public/bookings', { method: 'POST', body: body, headers: { 'Idempotency-Key': key } });
+    }, 3).then(function (answer) {
+      f.pending = null;
+      showConfirmation(f, answer.data, body);
+    }, function (error) {
+      setSending(f, false);
+      if (error.status === 409 && error.code === 'slot_taken') {
+        f.pending = null;
+        offerAlternatives(f, (error.details && error.details.alternatives) || []);
+      } else if (error.status === 422 && Array.isArray(error.details)) {
+        f.pending = null;
+        showServerProblems(f, error);
+      } else {
+        // The booking may or may not have been made: sending again reuses the key.
+        var message = error.status === 0 || error.status >= 500
+          ? error.message + ' Press "Book visit" again: you will not be booked twice.'
+          : error.message;
+        f.errorSummary.show([{ message: message }]);
+        f.live.say(message);
+      }
+    });
+  }
 
-    function showConfirmation(data, body) {
-      var service = services.filter(function (s) { return s.id === body.service_id; })[0];
-      var appointment = data.appointment || { start: body.start, end: body.start };
-      var firstName = body.customer.name.split(/\s+/)[0];
-      var titleId = 'bk-confirmation-title';
-      var framed = window.parent !== window;
-      var panel = el('div', { class: 'bk-panel' },
-        el('h2', { class: 'bk-panel-title', id: titleId, tabindex: '-1' }, 'Your visit is booked'),
-        el('p', { class: 'bk-panel-body' }, 'Reference ', el('strong', { class: 'bk-reference' }, data.order_id)));
-      confirmation.replaceChildren(
-        el('section', { class: 'bk-section bk-confirm', 'aria-labelledby': titleId },
-          panel,
-          el('p', {}, 'Thank you, ' + firstName + '. We have emailed the details to ', el('strong', {}, body.customer.email), '.'),
-          el('dl', { class: 'bk-details' },
-            detail('Service', service ? service.name : body.service_id),
-            detail('Date', slotDayLabel(appointment, true)),
-            detail('Time', slotTimes(appointment)),
-            data.technician && data.technician.name ? detail('Technician', data.technician.name) : null,
-            detail('Address', [body.address.street, body.address.city, body.address.postcode].join(', ')),
-            detail('Reference', data.order_id)),
-          el('p', { class: 'bk-manage' },
-            el('a', { class: 'bk-button bk-button--secondary', href: data.manage_url, target: framed ? '_blank' : null, rel: framed ? 'noopener' : null }, 'Change or cancel this booking')),
-          el('p', { class: 'bk-hint' }, 'The link to change or cancel is also in your email. Changes are possible online until the day before.')));
-      form.hidden = true;
-      confirmation.hidden = false;
-      focusOn(document.getElementById(titleId));
-      live.say('Your visit is booked for ' + slotLabel(appointment, true) + '. Reference ' + data.order_id + '.');
-    }
+  /** The API's names of the booking's fields, and the form's. */
+  var SERVER_FIELDS = {
+    'customer.name': 'name', 'customer.email': 'email', 'customer.phone': 'phone',
+    'address.street': 'street', 'address.city': 'city', 'address.postcode': 'postcode', notes: 'notes',
+  };
+
+  function showServerProblems(f, error) {
+    var fields = f.fields;
+    var problems = [];
+    error.details.forEach(function (d) {
+      var key = SERVER_FIELDS[d.field];
+      if (key) {
+        var message = fields[key].label + ' ' + d.message;
+        fields[key].setError(message);
+        problems.push({ target: fields[key].control, message: message });
+      } else if (d.field === 'start') {
+        f.picker.setError('The time ' + d.message + '. Choose another time.');
+        problems.push({ target: f.picker.focusTarget(), message: 'The time ' + d.message });
+        f.picker.reload();
+      } else if (d.field === 'service_id') {
+        setServiceError(f, 'Choose another service');
+        problems.push({ target: f.serviceList.querySelector('input'), message: 'That service cannot be booked online any more; choose another' });
+      } else if (d.field === 'website') {
+        problems.push({ message: 'Your booking could not be sent. Please ' + callUs() + '.' });
+      } else {
+        problems.push({ message: (d.field ? d.field + ' ' : '') + d.message });
+      }
+    });
+    if (!problems.length) problems.push({ message: error.message });
+    showBookingProblems(f, problems);
+  }
+
+  function offerAlternatives(f, options) {
+    f.picker.reload();
+    var box = alternativesBox({
+      alternatives: options,
+      onPick: function (slot) {
+        f.picker.choose(slot);
+        f.alternatives.replaceChildren();
+        f.submit.focus();
+        f.live.say('Selected ' + slotLabel(slot) + '. Press Book visit to confirm.');
+      },
+    });
+    f.alternatives.replaceChildren(box);
+    focusOn(box);
+    f.live.say('Sorry, that time has just been taken. ' + (options.length ? options.length + ' nearby times are offered: choose one.' : 'Please choose another date.'));
+  }
+
+  function showConfirmation(f, data, body) {
+    var service = f.services.filter(function (s) { return s.id === body.service_id; })[0];
+    var appointment = data.appointment || { start: body.start, end: body.start };
+    var firstName = body.customer.name.split(/\s+/)[0];
+    var titleId = 'bk-confirmation-title';
+    var framed = window.parent !== window;
+    var panel = el('div', { class: 'bk-panel' },
+      el('h2', { class: 'bk-panel-title', id: titleId, tabindex: '-1' }, 'Your visit is booked'),
+      el('p', { class: 'bk-panel-body' }, 'Reference ', el('strong', { class: 'bk-reference' }, data.order_id)));
+    f.confirmation.replaceChildren(
+      el('section', { class: 'bk-section bk-confirm', 'aria-labelledby': titleId },
+        panel,
+        el('p', {}, 'Thank you, ' + firstName + '. We have emailed the details to ', el('strong', {}, body.customer.email), '.'),
+        el('dl', { class: 'bk-details' },
+          detail('Service', service ? service.name : body.service_id),
+          detail('Date', slotDayLabel(appointment, true)),
+          detail('Time', slotTimes(appointment)),
+          data.technician && data.technician.name ? detail('Technician', data.technician.name) : null,
+          detail('Address', [body.address.street, body.address.city, body.address.postcode].join(', ')),
+          detail('Reference', data.order_id)),
+        el('p', { class: 'bk-manage' },
+          el('a', { class: 'bk-button bk-button--secondary', href: data.manage_url, target: framed ? '_blank' : null, rel: framed ? 'noopener' : null }, 'Change or cancel this booking')),
+        el('p', { class: 'bk-hint' }, 'The link to change or cancel is also in your email. Changes are possible online until the day before.')));
+    f.form.hidden = true;
+    f.confirmation.hidden = false;
+    focusOn(document.getElementById(titleId));
+    f.live.say('Your visit is booked for ' + slotLabel(appointment, true) + '. Reference ' + data.order_id + '.');
   }
 
   function detail(term, value) {
@@ -954,253 +1007,276 @@
     completed: 'Completed', invoiced: 'Completed', paid: 'Completed', closed: 'Completed', on_hold: 'On hold', cancelled: 'Cancelled',
   };
 
+  /** The manage page in `container`, for ?order=&token=. The functions below share its state through `m`. */
   function ManagePage(container) {
-    var live = makeAnnouncer();
     var params = new URLSearchParams(window.location.search);
-    var orderId = params.get('order') || '';
-    var token = params.get('token') || '';
-    var booking = null;
-    var locked = false; // the API said it is too late to change online
-    var view = el('div', { class: 'bk-manage-view' }, el('p', { class: 'bk-picker-status' }, 'Loading your booking…'));
-    container.replaceChildren(live.element, view);
+    var m = {
+      live: makeAnnouncer(),
+      orderId: params.get('order') || '',
+      token: params.get('token') || '',
+      booking: null,
+      locked: false, // the API said it is too late to change online
+    };
+    m.view = el('div', { class: 'bk-manage-view' }, el('p', { class: 'bk-picker-status' }, 'Loading your booking…'));
+    container.replaceChildren(m.live.element, m.view);
 
-    if (!orderId || !token) invalidLink();
-    else load();
+    if (!m.orderId || !m.token) showInvalidLink(m);
+    else loadBooking(m);
+  }
 
-    function path(suffix) {
-      return '/public/bookings/' + encodeURIComponent(orderId) + (suffix || '') + '?token=' + encodeURIComponent(token);
-    }
+  function managePath(m, suffix) {
+    return '/public/bookings/' + encodeURIComponent(m.orderId) + (suffix || '') + '?token=' + encodeURIComponent(m.token);
+  }
 
-    function load(banner) {
-      return api(path()).then(function (answer) {
-        booking = answer.data;
-        render(banner);
-      }, function (error) {
-        if (error.status === 404) invalidLink();
-        else failed(error);
-      });
-    }
+  function loadBooking(m, banner) {
+    return api(managePath(m)).then(function (answer) {
+      m.booking = answer.data;
+      renderBooking(m, banner);
+    }, function (error) {
+      if (error.status === 404) showInvalidLink(m);
+      else showLoadFailed(m, error);
+    });
+  }
 
-    function invalidLink() {
-      var title = el('h2', { class: 'bk-alert-title', tabindex: '-1' }, 'This link is not valid');
-      view.replaceChildren(el('div', { class: 'bk-alert bk-alert--error' }, title,
-        el('p', {}, 'We could not find a booking for this link. Check that you used the whole link from your confirmation email, or ' + callUs() + '.'),
-        el('p', {}, el('a', { href: './' }, 'Book a new visit'))));
-      focusOn(title);
-      live.say('This link is not valid. We could not find a booking for it.');
-    }
+  function showInvalidLink(m) {
+    var title = el('h2', { class: 'bk-alert-title', tabindex: '-1' }, 'This link is not valid');
+    m.view.replaceChildren(el('div', { class: 'bk-alert bk-alert--error' }, title,
+      el('p', {}, 'We could not find a booking for this link. Check that you used the whole link from your confirmation email, or ' + callUs() + '.'),
+      el('p', {}, el('a', { href: './' }, 'Book a new visit'))));
+    focusOn(title);
+    m.live.say('This link is not valid. We could not find a booking for it.');
+  }
 
-    function failed(error) {
-      var title = el('h2', { class: 'bk-alert-title', tabindex: '-1' }, 'We could not load your booking');
-      view.replaceChildren(el('div', { class: 'bk-alert bk-alert--error' }, title, el('p', {}, error.message),
-        el('p', {}, el('button', { type: 'button', class: 'bk-button bk-button--secondary', onclick: function () { load(); } }, 'Try again'))));
-      focusOn(title);
-      live.say(error.message);
-    }
+  function showLoadFailed(m, error) {
+    var title = el('h2', { class: 'bk-alert-title', tabindex: '-1' }, 'We could not load your booking');
+    m.view.replaceChildren(el('div', { class: 'bk-alert bk-alert--error' }, title, el('p', {}, error.message),
+      el('p', {}, el('button', { type: 'button', class: 'bk-button bk-button--secondary', onclick: function () { loadBooking(m); } }, 'Try again'))));
+    focusOn(title);
+    m.live.say(error.message);
+  }
 
-    function changeable() {
-      if (locked || booking.step !== 'scheduled') return false;
-      return !booking.changeable_until || Date.parse(booking.changeable_until) > Date.now();
-    }
+  function isChangeable(m) {
+    var booking = m.booking;
+    if (m.locked || booking.step !== 'scheduled') return false;
+    return !booking.changeable_until || Date.parse(booking.changeable_until) > Date.now();
+  }
 
-    function render(banner) {
-      var appointment = booking.appointment;
-      var titleId = 'bk-manage-title';
-      var stepLabel = STEP_LABELS[booking.step] || booking.step.replace(/_/g, ' ');
-      var card = el('section', { class: 'bk-section bk-booking-card', 'aria-labelledby': titleId },
-        el('div', { class: 'bk-card-head' },
-          el('h2', { class: 'bk-card-title', id: titleId, tabindex: '-1' }, booking.service ? booking.service.name : 'Your visit'),
-          el('span', { class: 'bk-badge bk-badge--' + booking.step }, stepLabel)),
-        el('dl', { class: 'bk-details' },
-          appointment ? detail('Date', slotDayLabel(appointment, true)) : null,
-          appointment ? detail('Time', slotTimes(appointment)) : detail('Time', 'Not booked yet'),
-          booking.technician && booking.technician.name ? detail('Technician', booking.technician.name) : null,
-          detail('Reference', booking.order_id)));
-      var parts = [];
-      if (banner) parts.push(banner);
-      parts.push(card);
-      parts.push(actions());
-      view.replaceChildren.apply(view, parts);
-      if (banner) focusOn(banner);
-    }
+  /** The booking's card and what can be done with it, after an optional banner (focused). */
+  function renderBooking(m, banner) {
+    var booking = m.booking;
+    var appointment = booking.appointment;
+    var titleId = 'bk-manage-title';
+    var stepLabel = STEP_LABELS[booking.step] || booking.step.replace(/_/g, ' ');
+    var card = el('section', { class: 'bk-section bk-booking-card', 'aria-labelledby': titleId },
+      el('div', { class: 'bk-card-head' },
+        el('h2', { class: 'bk-card-title', id: titleId, tabindex: '-1' }, booking.service ? booking.service.name : 'Your visit'),
+        el('span', { class: 'bk-badge bk-badge--' + booking.step }, stepLabel)),
+      el('dl', { class: 'bk-details' },
+        appointment ? detail('Date', slotDayLabel(appointment, true)) : null,
+        appointment ? detail('Time', slotTimes(appointment)) : detail('Time', 'Not booked yet'),
+        booking.technician && booking.technician.name ? detail('Technician', booking.technician.name) : null,
+        detail('Reference', booking.order_id)));
+    var parts = [];
+    if (banner) parts.push(banner);
+    parts.push(card);
+    parts.push(manageActions(m));
+    m.view.replaceChildren.apply(m.view, parts);
+    if (banner) focusOn(banner);
+  }
 
-    function actions() {
-      var box = el('div', { class: 'bk-actions' });
-      if (booking.step === 'cancelled') {
-        box.appendChild(el('p', {}, 'This booking is cancelled. ', el('a', { href: './' }, 'Book a new visit')));
-        return box;
-      }
-      if (booking.step !== 'scheduled') {
-        box.appendChild(el('p', { class: 'bk-note' }, 'This booking can no longer be changed online. To change it, please ' + callUs() + '.'));
-        return box;
-      }
-      var until = booking.changeable_until ? slotLabelSingle(booking.changeable_until) : null;
-      if (!changeable()) {
-        if (locked) return box; // the banner above already says so
-        box.appendChild(el('div', { class: 'bk-alert bk-alert--info' },
-          el('h3', { class: 'bk-alert-title' }, 'Too late to change online'),
-          el('p', {}, 'Changes online were possible until ' + until + '. To change or cancel it now, please ' + callUs() + '.')));
-        return box;
-      }
-      if (until) box.appendChild(el('p', { class: 'bk-note' }, 'You can change or cancel online until ' + until + '.'));
-      var reschedulePanel = el('div', { class: 'bk-panel-box', hidden: true, id: 'bk-reschedule' });
-      var cancelPanel = el('div', { class: 'bk-panel-box', hidden: true, id: 'bk-cancel' });
-      var changeButton = el('button', { type: 'button', class: 'bk-button', 'aria-expanded': 'false', 'aria-controls': 'bk-reschedule' }, 'Change the time');
-      var cancelButton = el('button', { type: 'button', class: 'bk-button bk-button--secondary bk-button--danger-text', 'aria-expanded': 'false', 'aria-controls': 'bk-cancel' }, 'Cancel the booking');
-      changeButton.addEventListener('click', function () {
-        var opening = reschedulePanel.hidden;
-        closePanels();
-        if (opening) openReschedule(reschedulePanel, changeButton);
-      });
-      cancelButton.addEventListener('click', function () {
-        var opening = cancelPanel.hidden;
-        closePanels();
-        if (opening) openCancel(cancelPanel, cancelButton);
-      });
-      function closePanels() {
-        [[reschedulePanel, changeButton], [cancelPanel, cancelButton]].forEach(function (pair) {
-          pair[0].hidden = true;
-          pair[0].replaceChildren();
-          pair[1].setAttribute('aria-expanded', 'false');
-        });
-      }
-      box.appendChild(el('div', { class: 'bk-button-row' }, changeButton, cancelButton));
-      box.appendChild(reschedulePanel);
-      box.appendChild(cancelPanel);
+  /** "Change the time" and "Cancel the booking", each opening its panel; or why neither can be done. */
+  function manageActions(m) {
+    var booking = m.booking;
+    var box = el('div', { class: 'bk-actions' });
+    if (booking.step === 'cancelled') {
+      box.appendChild(el('p', {}, 'This booking is cancelled. ', el('a', { href: './' }, 'Book a new visit')));
       return box;
     }
-
-    function openReschedule(panel, opener) {
-      var titleId = 'bk-reschedule-title';
-      var message = el('div', { class: 'bk-alternatives' });
-      var picker = SlotPicker({
-        prefix: 'bk-new', announce: live.say, headingLevel: 4, dateLabel: 'Show times from', selectedLabel: 'New time: ',
-        afterSelect: 'Then press Confirm new time.',
-        onSelect: function (slot) { if (slot) message.replaceChildren(); },
-      });
-      var confirm = el('button', { type: 'button', class: 'bk-button' }, 'Confirm new time');
-      var keep = el('button', { type: 'button', class: 'bk-button bk-button--secondary' }, 'Keep the current time');
-      var busy = false;
-      keep.addEventListener('click', function () {
-        panel.hidden = true;
-        panel.replaceChildren();
-        opener.setAttribute('aria-expanded', 'false');
-        opener.focus();
-      });
-      confirm.addEventListener('click', function () {
-        if (busy) return;
-        message.replaceChildren();
-        picker.clearError();
-        if (!picker.selected) {
-          picker.setError('Choose a new time');
-          live.say('Choose a new time first.');
-          focusField(picker.focusTarget());
-          return;
-        }
-        var start = picker.selected.start;
-        if (booking.appointment && booking.appointment.start === start) {
-          picker.setError('That is your current time: choose a different one');
-          live.say('That is your current time: choose a different one.');
-          return;
-        }
-        busy = true;
-        confirm.disabled = true;
-        confirm.textContent = 'Moving your booking…';
-        live.say('Moving your booking…');
-        withRetries(function () { return api(path('/reschedule'), { method: 'POST', body: { start: start } }); }, 2).then(function (answer) {
-          booking = answer.data;
-          render(successBanner('Your booking has moved', 'Your visit is now on ' + slotLabel(booking.appointment, true) + '.'));
-          live.say('Your booking has moved to ' + slotLabel(booking.appointment, true) + '.');
-        }, function (error) {
-          busy = false;
-          confirm.disabled = false;
-          confirm.textContent = 'Confirm new time';
-          if (error.status === 404) return invalidLink();
-          if (error.status === 409 && error.code === 'slot_taken') {
-            picker.reload();
-            var box = alternativesBox({
-              alternatives: (error.details && error.details.alternatives) || [],
-              onPick: function (slot) {
-                picker.choose(slot);
-                message.replaceChildren();
-                confirm.focus();
-                live.say('Selected ' + slotLabel(slot) + '. Press Confirm new time.');
-              },
-            });
-            message.replaceChildren(box);
-            focusOn(box);
-            live.say('Sorry, that time has just been taken. Choose another.');
-            return;
-          }
-          if (error.status === 422 && isTooLate(error)) return tooLate(error);
-          var text = error.status === 422 && Array.isArray(error.details) && error.details.length
-            ? error.details.map(function (d) { return (d.field === 'start' ? 'The time ' : '') + d.message; }).join('. ')
-            : error.message;
-          var alert = el('div', { class: 'bk-alert bk-alert--error', role: 'group', tabindex: '-1' }, el('p', {}, text));
-          message.replaceChildren(alert);
-          focusOn(alert);
-          live.say(text);
-        });
-      });
-      var title = el('h3', { class: 'bk-panel-box-title', id: titleId, tabindex: '-1' }, 'Choose a new time');
-      panel.replaceChildren(title, picker.element, message, el('div', { class: 'bk-button-row' }, confirm, keep));
-      panel.hidden = false;
-      opener.setAttribute('aria-expanded', 'true');
-      focusOn(title);
-      picker.setService(booking.service.id);
+    if (booking.step !== 'scheduled') {
+      box.appendChild(el('p', { class: 'bk-note' }, 'This booking can no longer be changed online. To change it, please ' + callUs() + '.'));
+      return box;
     }
-
-    function openCancel(panel, opener) {
-      var title = el('h3', { class: 'bk-panel-box-title', tabindex: '-1' }, 'Cancel this booking?');
-      var yes = el('button', { type: 'button', class: 'bk-button bk-button--danger' }, 'Yes, cancel the booking');
-      var no = el('button', { type: 'button', class: 'bk-button bk-button--secondary' }, 'No, keep it');
-      var message = el('div', {});
-      no.addEventListener('click', function () {
-        panel.hidden = true;
-        panel.replaceChildren();
-        opener.setAttribute('aria-expanded', 'false');
-        opener.focus();
+    var until = booking.changeable_until ? slotLabelSingle(booking.changeable_until) : null;
+    if (!isChangeable(m)) {
+      if (m.locked) return box; // the banner above already says so
+      box.appendChild(el('div', { class: 'bk-alert bk-alert--info' },
+        el('h3', { class: 'bk-alert-title' }, 'Too late to change online'),
+        el('p', {}, 'Changes online were possible until ' + until + '. To change or cancel it now, please ' + callUs() + '.')));
+      return box;
+    }
+    if (until) box.appendChild(el('p', { class: 'bk-note' }, 'You can change or cancel online until ' + until + '.'));
+    var reschedulePanel = el('div', { class: 'bk-panel-box', hidden: true, id: 'bk-reschedule' });
+    var cancelPanel = el('div', { class: 'bk-panel-box', hidden: true, id: 'bk-cancel' });
+    var changeButton = el('button', { type: 'button', class: 'bk-button', 'aria-expanded': 'false', 'aria-controls': 'bk-reschedule' }, 'Change the time');
+    var cancelButton = el('button', { type: 'button', class: 'bk-button bk-button--secondary bk-button--danger-text', 'aria-expanded': 'false', 'aria-controls': 'bk-cancel' }, 'Cancel the booking');
+    changeButton.addEventListener('click', function () {
+      var opening = reschedulePanel.hidden;
+      closePanels();
+      if (opening) openReschedule(m, reschedulePanel, changeButton);
+    });
+    cancelButton.addEventListener('click', function () {
+      var opening = cancelPanel.hidden;
+      closePanels();
+      if (opening) openCancel(m, cancelPanel, cancelButton);
+    });
+    function closePanels() {
+      [[reschedulePanel, changeButton], [cancelPanel, cancelButton]].forEach(function (pair) {
+        closePanel(pair[0], pair[1]);
       });
-      yes.addEventListener('click', function () {
-        yes.disabled = true;
-        yes.textContent = 'Cancelling…';
-        live.say('Cancelling your booking…');
-        withRetries(function () { return api(path('/cancel'), { method: 'POST', body: {} }); }, 2).then(function (answer) {
-          booking = answer.data;
-          render(successBanner('Your booking is cancelled', 'Reference ' + booking.order_id + '. You can make a new booking at any time.'));
-          live.say('Your booking is cancelled.');
-        }, function (error) {
-          yes.disabled = false;
-          yes.textContent = 'Yes, cancel the booking';
-          if (error.status === 404) return invalidLink();
-          if (error.status === 422) return tooLate(error);
-          var alert = el('div', { class: 'bk-alert bk-alert--error', role: 'group', tabindex: '-1' }, el('p', {}, error.message));
-          message.replaceChildren(alert);
-          focusOn(alert);
-          live.say(error.message);
-        });
+    }
+    box.appendChild(el('div', { class: 'bk-button-row' }, changeButton, cancelButton));
+    box.appendChild(reschedulePanel);
+    box.appendChild(cancelPanel);
+    return box;
+  }
+
+  function closePanel(panel, opener) {
+    panel.hidden = true;
+    panel.replaceChildren();
+    opener.setAttribute('aria-expanded', 'false');
+  }
+
+  /** The "Choose a new time" panel: a picker for the same service, Confirm and Keep. */
+  function openReschedule(m, panel, opener) {
+    var titleId = 'bk-reschedule-title';
+    var r = { panel: panel, busy: false };
+    r.message = el('div', { class: 'bk-alternatives' });
+    r.picker = SlotPicker({
+      prefix: 'bk-new', announce: m.live.say, headingLevel: 4, dateLabel: 'Show times from', selectedLabel: 'New time: ',
+      afterSelect: 'Then press Confirm new time.',
+      onSelect: function (slot) { if (slot) r.message.replaceChildren(); },
+    });
+    r.confirm = el('button', { type: 'button', class: 'bk-button' }, 'Confirm new time');
+    var keep = el('button', { type: 'button', class: 'bk-button bk-button--secondary' }, 'Keep the current time');
+    keep.addEventListener('click', function () {
+      closePanel(panel, opener);
+      opener.focus();
+    });
+    r.confirm.addEventListener('click', function () { confirmReschedule(m, r); });
+    var title = el('h3', { class: 'bk-panel-box-title', id: titleId, tabindex: '-1' }, 'Choose a new time');
+    panel.replaceChildren(title, r.picker.element, r.message, el('div', { class: 'bk-button-row' }, r.confirm, keep));
+    panel.hidden = false;
+    opener.setAttribute('aria-expanded', 'true');
+    focusOn(title);
+    r.picker.setService(m.booking.service.id);
+  }
+
+  function confirmReschedule(m, r) {
+    var picker = r.picker;
+    var live = m.live;
+    if (r.busy) return;
+    r.message.replaceChildren();
+    picker.clearError();
+    if (!picker.selected) {
+      picker.setError('Choose a new time');
+      live.say('Choose a new time first.');
+      focusField(picker.focusTarget());
+      return;
+    }
+    var start = picker.selected.start;
+    if (m.booking.appointment && m.booking.appointment.start === start) {
+      picker.setError('That is your current time: choose a different one');
+      live.say('That is your current time: choose a different one.');
+      return;
+    }
+    r.busy = true;
+    r.confirm.disabled = true;
+    r.confirm.textContent = 'Moving your booking…';
+    live.say('Moving your booking…');
+    withRetries(function () { return api(managePath(m, '/reschedule'), { method: 'POST', body: { start: start } }); }, 2).then(function (answer) {
+      m.booking = answer.data;
+      renderBooking(m, successBanner('Your booking has moved', 'Your visit is now on ' + slotLabel(m.booking.appointment, true) + '.'));
+      live.say('Your booking has moved to ' + slotLabel(m.booking.appointment, true) + '.');
+    }, function (error) {
+      rescheduleFailed(m, r, error);
+    });
+  }
+
+  function rescheduleFailed(m, r, error) {
+    var live = m.live;
+    r.busy = false;
+    r.confirm.disabled = false;
+    r.confirm.textContent = 'Confirm new time';
+    if (error.status === 404) return showInvalidLink(m);
+    if (error.status === 409 && error.code === 'slot_taken') {
+      r.picker.reload();
+      var box = alternativesBox({
+        alternatives: (error.details && error.details.alternatives) || [],
+        onPick: function (slot) {
+          r.picker.choose(slot);
+          r.message.replaceChildren();
+          r.confirm.focus();
+          live.say('Selected ' + slotLabel(slot) + '. Press Confirm new time.');
+        },
       });
-      var when = booking.appointment ? slotLabel(booking.appointment, true) : 'your visit';
-      panel.replaceChildren(title, el('p', {}, 'Your visit on ' + when + ' will be cancelled. To book again later, make a new booking.'),
-        message, el('div', { class: 'bk-button-row' }, yes, no));
-      panel.hidden = false;
-      opener.setAttribute('aria-expanded', 'true');
-      focusOn(title);
+      r.message.replaceChildren(box);
+      focusOn(box);
+      live.say('Sorry, that time has just been taken. Choose another.');
+      return;
     }
+    if (error.status === 422 && isTooLate(error)) return showTooLate(m, error);
+    var text = error.status === 422 && Array.isArray(error.details) && error.details.length
+      ? error.details.map(function (d) { return (d.field === 'start' ? 'The time ' : '') + d.message; }).join('. ')
+      : error.message;
+    var alert = el('div', { class: 'bk-alert bk-alert--error', role: 'group', tabindex: '-1' }, el('p', {}, text));
+    r.message.replaceChildren(alert);
+    focusOn(alert);
+    live.say(text);
+  }
 
-    function isTooLate(error) {
-      return /too late|no longer be changed/i.test(error.message || '') ||
-        (Array.isArray(error.details) && error.details.some(function (d) { return d.field === 'order_id' || /possible until/.test(d.message || ''); }));
-    }
+  /** The "Cancel this booking?" panel: Yes and No. */
+  function openCancel(m, panel, opener) {
+    var title = el('h3', { class: 'bk-panel-box-title', tabindex: '-1' }, 'Cancel this booking?');
+    var yes = el('button', { type: 'button', class: 'bk-button bk-button--danger' }, 'Yes, cancel the booking');
+    var no = el('button', { type: 'button', class: 'bk-button bk-button--secondary' }, 'No, keep it');
+    var message = el('div', {});
+    no.addEventListener('click', function () {
+      closePanel(panel, opener);
+      opener.focus();
+    });
+    yes.addEventListener('click', function () { confirmCancel(m, yes, message); });
+    var when = m.booking.appointment ? slotLabel(m.booking.appointment, true) : 'your visit';
+    panel.replaceChildren(title, el('p', {}, 'Your visit on ' + when + ' will be cancelled. To book again later, make a new booking.'),
+      message, el('div', { class: 'bk-button-row' }, yes, no));
+    panel.hidden = false;
+    opener.setAttribute('aria-expanded', 'true');
+    focusOn(title);
+  }
 
-    function tooLate(error) {
-      locked = true;
-      var banner = el('div', { class: 'bk-alert bk-alert--error', tabindex: '-1' },
-        el('h2', { class: 'bk-alert-title' }, 'This booking can no longer be changed online'),
-        el('p', {}, (error.message || 'It is too late to change this booking online.').replace(/;? ?please call us\.?$/i, '.') + ' To change or cancel it, please ' + callUs() + '.'));
-      load(banner);
-      live.say('This booking can no longer be changed online. Please ' + callUs() + '.');
-    }
+  function confirmCancel(m, yes, message) {
+    var live = m.live;
+    yes.disabled = true;
+    yes.textContent = 'Cancelling…';
+    live.say('Cancelling your booking…');
+    withRetries(function () { return api(managePath(m, '/cancel'), { method: 'POST', body: {} }); }, 2).then(function (answer) {
+      m.booking = answer.data;
+      renderBooking(m, successBanner('Your booking is cancelled', 'Reference ' + m.booking.order_id + '. You can make a new booking at any time.'));
+      live.say('Your booking is cancelled.');
+    }, function (error) {
+      yes.disabled = false;
+      yes.textContent = 'Yes, cancel the booking';
+      if (error.status === 404) return showInvalidLink(m);
+      if (error.status === 422) return showTooLate(m, error);
+      var alert = el('div', { class: 'bk-alert bk-alert--error', role: 'group', tabindex: '-1' }, el('p', {}, error.message));
+      message.replaceChildren(alert);
+      focusOn(alert);
+      live.say(error.message);
+    });
+  }
+
+  function isTooLate(error) {
+    return /too late|no longer be changed/i.test(error.message || '') ||
+      (Array.isArray(error.details) && error.details.some(function (d) { return d.field === 'order_id' || /possible until/.test(d.message || ''); }));
+  }
+
+  /** Too late to change online: the booking again, under a banner that says so. */
+  function showTooLate(m, error) {
+    m.locked = true;
+    var banner = el('div', { class: 'bk-alert bk-alert--error', tabindex: '-1' },
+      el('h2', { class: 'bk-alert-title' }, 'This booking can no longer be changed online'),
+      el('p', {}, (error.message || 'It is too late to change this booking online.').replace(/;? ?please call us\.?$/i, '.') + ' To change or cancel it, please ' + callUs() + '.'));
+    loadBooking(m, banner);
+    m.live.say('This booking can no longer be changed online. Please ' + callUs() + '.');
   }
 
   function successBanner(title, text) {

@@ -12,14 +12,30 @@
  */
 'use strict';
 
-var VERSION = 'v1';
+var VERSION = 'v2'; // v2: the app is ES modules (app.js and the modules it imports), no longer tech.js
 var SHELL_CACHE = 'tech-shell-' + VERSION;
-var API_CACHE = 'tech-api-' + VERSION;
+// The kept API answers do not depend on the app's version, and the page deletes this cache by
+// name when the technician signs out: its name stays, so an update keeps the offline copies.
+var API_CACHE = 'tech-api-v1';
 var SHELL = [
   './',
   'index.html',
   'tech.css',
-  'tech.js',
+  // every module of the app, or it does not start offline (index.html preloads the same list)
+  'app.js',
+  'dom.js',
+  'format.js',
+  'api.js',
+  'store.js',
+  'queue.js',
+  'data.js',
+  'signature.js',
+  'views/signin.js',
+  'views/day.js',
+  'views/job.js',
+  'views/job-actions.js',
+  'views/job-record.js',
+  'views/changes.js',
   'manifest.webmanifest',
   'icons/icon.svg',
   'icons/icon-192.png',
