@@ -129,7 +129,7 @@ def measure() -> dict:
     from moto import mock_aws
 
     from infra import bootstrap, demo_data, moto_atomic
-    from tests import speedups
+    from tests.support import speedups
     from tests.support.world import reset_caches
 
     speedups.install()

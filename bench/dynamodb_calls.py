@@ -118,7 +118,7 @@ def _invoice_creation(order_id: str, counter: CallCounter) -> dict:
 
 def measure() -> dict:
     from infra import moto_atomic
-    from tests import speedups
+    from tests.support import speedups
 
     speedups.install()
     moto_atomic.install()

@@ -231,7 +231,7 @@ def measure() -> dict:
 
     from bench import moto_partitions
     from infra import moto_atomic
-    from tests import speedups
+    from tests.support import speedups
 
     speedups.install()
     moto_atomic.install()
