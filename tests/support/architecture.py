@@ -107,8 +107,9 @@ def package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "chalicelib"
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Each strongly connected component of more than one node, as a closed chain a -> b -> ... -> a."""
+def cycles(graph: dict[str, set[str]]) -> list[tuple[list[str], list[str]]]:
+    """Each strongly connected component of more than one node: one closed chain a -> b -> ... -> a
+    through it, and all its members."""
     index, low, stack, on_stack, found, counter = {}, {}, [], set(), [], [0]
 
     def visit(v):
@@ -131,7 +132,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
                 if w == v:
                     break
             if len(component) > 1:
-                found.append(_chain(graph, set(component)))
+                found.append((_chain(graph, set(component)), sorted(component)))
 
     for v in sorted(graph):
         if v not in index:
@@ -184,8 +185,9 @@ def problems(project: Project) -> list[str]:
         source, target = package_of(imp.source), package_of(imp.target)
         if source != target:
             packages.setdefault(source, set()).add(target)
-    for chain in cycles(modules):
-        found.append("import cycle between modules: " + " -> ".join(chain))
-    for chain in cycles(packages):
-        found.append("import cycle between packages: " + " -> ".join(chain))
+    for kind, graph in (("modules", modules), ("packages", packages)):
+        for chain, members in cycles(graph):
+            also = sorted(set(members) - set(chain))
+            found.append(f"import cycle between {kind}: " + " -> ".join(chain)
+                         + (f" (in the same knot: {', '.join(also)})" if also else ""))
     return found
