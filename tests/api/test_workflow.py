@@ -2,7 +2,6 @@
 
 The module shares one world, so versions are stated relative to the one current when a test
 starts; tests that depend on the map's content first publish the demo map."""
-import copy
 import json
 
 import pytest
@@ -10,20 +9,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from infra.demo_data import PROCESS_MAP
 from tests.support.helpers import TINY_PNG
+from tests.support import map_faults
+from tests.support.map_faults import FAULTS, demo_map, index_of, step_of
 
 pytestmark = pytest.mark.shared_world
-
-
-def demo_map() -> dict:
-    return copy.deepcopy(PROCESS_MAP)
-
-
-def step_of(document: dict, key: str) -> dict:
-    return next(s for s in document["steps"] if s["key"] == key)
-
-
-def index_of(document: dict, key: str) -> int:
-    return next(i for i, s in enumerate(document["steps"]) if s["key"] == key)
 
 
 def reasons(response) -> list[tuple[str, str]]:
@@ -54,89 +43,6 @@ def demo_current(as_) -> int:
 
 # --- every kind of bad map is refused with its reason ----------------------------------------
 
-def _duplicate_key(d):
-    d["steps"].append({**step_of(d, "closed"), "label": "Closed again"})
-    return f"steps[{len(d['steps']) - 1}].key", "duplicate step key 'closed'"
-
-
-def _unreachable_step(d):
-    d["steps"].append({"key": "archived", "label": "Archived", "next": []})
-    return f"steps[{len(d['steps']) - 1}].key", "step 'archived' cannot be reached from 'requested'"
-
-
-def _no_end_step(d):
-    step_of(d, "closed")["next"] = ["requested"]
-    step_of(d, "cancelled")["next"] = ["requested"]
-    return "steps", "at least one end step"
-
-
-def _unknown_automation(d):
-    step_of(d, "scheduled")["automations"] = ["notify_customer", "send_fax"]
-    return f"steps[{index_of(d, 'scheduled')}].automations", "unknown automation 'send_fax'"
-
-
-def _unknown_exit_condition(d):
-    step_of(d, "in_progress")["exit_conditions"] = ["has_line_items", "has_permit"]
-    return f"steps[{index_of(d, 'in_progress')}].exit_conditions", "unknown condition 'has_permit'"
-
-
-def _owner_does_not_exist(d):
-    step_of(d, "paid")["owner"] = "ghost-9"
-    return f"steps[{index_of(d, 'paid')}].owner", "no staff user 'ghost-9'"
-
-
-def _bad_next_reference(d):
-    step_of(d, "requested")["next"] = ["scheduled", "nowhere"]
-    return f"steps[{index_of(d, 'requested')}].next", "unknown step 'nowhere'"
-
-
-def _step_leads_to_itself(d):
-    step_of(d, "paid")["next"] = ["paid", "closed"]
-    return f"steps[{index_of(d, 'paid')}].next", "cannot lead to itself"
-
-
-def _bad_role(d):
-    step_of(d, "completed")["allowed_roles"] = ["admin", "janitor"]
-    return f"steps[{index_of(d, 'completed')}].allowed_roles", "unknown role 'janitor'"
-
-
-def _bad_key(d):
-    d["steps"][0]["key"] = "Requested Step"
-    return "steps[0].key", "must match"
-
-
-def _missing_label(d):
-    del step_of(d, "invoiced")["label"]
-    return f"steps[{index_of(d, 'invoiced')}].label", "label of 1 to 80 characters"
-
-
-def _unknown_start_step(d):
-    d["start_step"] = "intake"
-    return "start_step", "unknown step 'intake'"
-
-
-def _step_not_an_object(d):
-    d["steps"].append("archived")
-    return f"steps[{len(d['steps']) - 1}]", "must be an object"
-
-
-def _no_steps(d):
-    d["steps"] = []
-    return "steps", "at least one step"
-
-
-def _no_name(d):
-    d["name"] = "   "
-    return "name", "a name of 1 to 100 characters"
-
-
-FAULTS = [
-    _duplicate_key, _unreachable_step, _no_end_step, _unknown_automation, _unknown_exit_condition,
-    _owner_does_not_exist, _bad_next_reference, _step_leads_to_itself, _bad_role, _bad_key,
-    _missing_label, _unknown_start_step, _step_not_an_object, _no_steps, _no_name,
-]
-
-
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.__name__.strip("_"))
 def test_a_bad_map_is_refused_with_its_reason(as_, fault):
     before = current_version(as_)
@@ -165,8 +71,8 @@ def test_a_map_that_is_not_a_json_object_is_refused(as_, body):
 def test_a_map_with_several_faults_lists_every_reason(as_):
     document = demo_map()
     expected = [fault(document) for fault in (
-        _duplicate_key, _unknown_automation, _unknown_exit_condition, _owner_does_not_exist,
-        _bad_next_reference, _bad_role, _unreachable_step,
+        map_faults.duplicate_key, map_faults.unknown_automation, map_faults.unknown_condition, map_faults.owner_does_not_exist,
+        map_faults.unknown_next_step, map_faults.unknown_role, map_faults.unreachable_step,
     )]
     step_of(document, "scheduled")["sla_minutes"] = -1
     expected.append((f"steps[{index_of(document, 'scheduled')}].sla_minutes", "positive whole number"))
@@ -224,7 +130,7 @@ def test_only_an_admin_publishes(as_, who):
 def test_a_refused_map_uses_up_no_version_number(as_):
     before = current_version(as_)
     document = demo_map()
-    _bad_role(document)
+    map_faults.unknown_role(document)
     publish(as_, document)
     assert publish(as_, demo_map()).json["version"] == before + 1
 

@@ -14,6 +14,8 @@ from chalicelib.workflow.process_map import (
     AUTOMATIONS, CONDITIONS, MAX_SLA_MINUTES, MAX_STEPS, MOVER_ROLES, ProcessMap, Step, from_definition, parse,
 )
 from infra.demo_data import PROCESS_MAP, STAFF
+from tests.support import map_faults
+from tests.support.map_faults import FAULTS, demo_map, index_of, step_of
 
 STAFF_IDS = {user_id for user_id, *_ in STAFF}
 
@@ -24,18 +26,6 @@ def everyone_exists(ids):
 
 def demo_staff(ids):
     return {i for i in ids if i in STAFF_IDS}
-
-
-def demo_map() -> dict:
-    return copy.deepcopy(PROCESS_MAP)
-
-
-def step_of(document: dict, key: str) -> dict:
-    return next(s for s in document["steps"] if s["key"] == key)
-
-
-def index_of(document: dict, key: str) -> int:
-    return next(i for i, s in enumerate(document["steps"]) if s["key"] == key)
 
 
 def refusal(document, staff=demo_staff) -> list[tuple[str, str]]:
@@ -178,115 +168,6 @@ def test_the_conditions_and_automations_lists_are_what_the_map_may_name():
 
 # --- bad maps, one fault at a time -----------------------------------------------------------------
 
-def _unknown_next_step(d):
-    step_of(d, "requested")["next"] = ["scheduled", "nowhere"]
-    return f"steps[{index_of(d, 'requested')}].next", "unknown step 'nowhere'"
-
-
-def _unreachable_step(d):
-    d["steps"].append({"key": "archived", "label": "Archived", "next": []})
-    return f"steps[{len(d['steps']) - 1}].key", "step 'archived' cannot be reached from 'requested'"
-
-
-def _unknown_automation(d):
-    step_of(d, "scheduled")["automations"] = ["notify_customer", "send_fax"]
-    return f"steps[{index_of(d, 'scheduled')}].automations", "unknown automation 'send_fax'"
-
-
-def _unknown_condition(d):
-    step_of(d, "in_progress")["exit_conditions"] = ["has_line_items", "has_permit"]
-    return f"steps[{index_of(d, 'in_progress')}].exit_conditions", "unknown condition 'has_permit'"
-
-
-def _duplicate_key(d):
-    d["steps"].append({**step_of(d, "closed"), "label": "Closed again"})
-    return f"steps[{len(d['steps']) - 1}].key", "duplicate step key 'closed'"
-
-
-def _missing_start_step(d):
-    d["start_step"] = "intake"
-    return "start_step", "unknown step 'intake'"
-
-
-def _no_end_step(d):
-    step_of(d, "closed")["next"] = ["requested"]
-    step_of(d, "cancelled")["next"] = ["requested"]
-    return "steps", "at least one end step"
-
-
-def _step_leads_to_itself(d):
-    step_of(d, "paid")["next"] = ["paid", "closed"]
-    return f"steps[{index_of(d, 'paid')}].next", "cannot lead to itself"
-
-
-def _duplicate_next(d):
-    step_of(d, "paid")["next"] = ["closed", "closed"]
-    return f"steps[{index_of(d, 'paid')}].next", "has duplicates"
-
-
-def _next_not_a_list(d):
-    step_of(d, "paid")["next"] = "closed"
-    return f"steps[{index_of(d, 'paid')}].next", "must be a list of strings"
-
-
-def _unknown_role(d):
-    step_of(d, "completed")["allowed_roles"] = ["admin", "janitor"]
-    return f"steps[{index_of(d, 'completed')}].allowed_roles", "unknown role 'janitor'"
-
-
-def _bad_key(d):
-    d["steps"][0]["key"] = "Requested Step"
-    return "steps[0].key", "must match"
-
-
-def _missing_label(d):
-    del step_of(d, "invoiced")["label"]
-    return f"steps[{index_of(d, 'invoiced')}].label", "label of 1 to 80 characters"
-
-
-def _label_too_long(d):
-    step_of(d, "invoiced")["label"] = "x" * 81
-    return f"steps[{index_of(d, 'invoiced')}].label", "label of 1 to 80 characters"
-
-
-def _owner_not_a_string(d):
-    step_of(d, "paid")["owner"] = 42
-    return f"steps[{index_of(d, 'paid')}].owner", "staff user id or null"
-
-
-def _owner_does_not_exist(d):
-    step_of(d, "paid")["owner"] = "ghost-9"
-    return f"steps[{index_of(d, 'paid')}].owner", "no staff user 'ghost-9'"
-
-
-def _interruption_not_a_bool(d):
-    step_of(d, "on_hold")["interruption"] = "yes"
-    return f"steps[{index_of(d, 'on_hold')}].interruption", "true or false"
-
-
-def _step_not_an_object(d):
-    d["steps"].append("archived")
-    return f"steps[{len(d['steps']) - 1}]", "must be an object"
-
-
-def _blank_name(d):
-    d["name"] = "   "
-    return "name", "a name of 1 to 100 characters"
-
-
-def _name_too_long(d):
-    d["name"] = "n" * 101
-    return "name", "a name of 1 to 100 characters"
-
-
-FAULTS = [
-    _unknown_next_step, _unreachable_step, _unknown_automation, _unknown_condition, _duplicate_key,
-    _missing_start_step, _no_end_step, _step_leads_to_itself, _duplicate_next, _next_not_a_list, _unknown_role,
-    _bad_key, _missing_label, _label_too_long, _owner_not_a_string, _owner_does_not_exist,
-    _interruption_not_a_bool, _step_not_an_object, _blank_name, _name_too_long,
-]
-
-
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.__name__.strip("_"))
 def test_a_map_with_one_fault_is_refused_naming_the_field_and_the_reason(fault):
     # Given the demo map with one fault
@@ -376,8 +257,8 @@ def test_a_map_with_several_faults_lists_every_reason():
     # Given the demo map with seven faults and a bad SLA
     document = demo_map()
     expected = [fault(document) for fault in (
-        _duplicate_key, _unknown_automation, _unknown_condition, _owner_does_not_exist, _unknown_next_step,
-        _unknown_role, _unreachable_step,
+        map_faults.duplicate_key, map_faults.unknown_automation, map_faults.unknown_condition, map_faults.owner_does_not_exist, map_faults.unknown_next_step,
+        map_faults.unknown_role, map_faults.unreachable_step,
     )]
     step_of(document, "scheduled")["sla_minutes"] = -1
     expected.append((f"steps[{index_of(document, 'scheduled')}].sla_minutes", "positive whole number"))
