@@ -62,17 +62,33 @@ def _cutoff(order: OrderModel, settings_data: dict | None = None) -> datetime | 
     return order.appointment_start - timedelta(hours=hours)
 
 
-def load_with_token(order_id: str, token: str | None) -> OrderModel:
-    """The order if the token is its manage token; otherwise the same 404 as a missing order."""
-    not_found = NotFound("No booking matches this link.")
-    if not token or len(token) > 200:
-        raise not_found
+# A wrong link costs the same whether its order exists or not: one consistent GetItem, one
+# constant-time comparison (against this stand-in when there is no order or no token), one 404.
+# Order ids are short; a longer one reads this id, which no order has, instead of failing the read.
+_STAND_IN_TOKEN = secrets.token_urlsafe(32).encode()
+_NO_ORDER_ID = "WO-0000000000"  # 0 is not in ids.ALPHABET: never an order's id
+ORDER_ID_MAX, TOKEN_MAX = 64, 200
+
+
+def _order_or_none(order_id: str) -> OrderModel | None:
+    key = order_id if order_id and len(order_id) <= ORDER_ID_MAX else _NO_ORDER_ID
     try:
-        order = OrderModel.get(order_id, consistent_read=True)
+        return OrderModel.get(key, consistent_read=True)
     except OrderModel.DoesNotExist:
-        raise not_found
-    if not order.manage_token or not hmac.compare_digest(order.manage_token.encode(), token.encode()):
-        raise not_found
+        return None
+
+
+def load_with_token(order_id: str, token: str | None) -> OrderModel:
+    """The order if the token is its manage token; otherwise the same 404 as a missing order,
+    reached the same way (the same read and the same comparison)."""
+    given = (token or "").encode("utf-8", "surrogatepass")
+    if len(given) > TOKEN_MAX:
+        given = b""
+    order = _order_or_none(order_id)
+    real = order.manage_token.encode() if order is not None and order.manage_token else None
+    matches = hmac.compare_digest(real or _STAND_IN_TOKEN, given)
+    if real is None or not matches:
+        raise NotFound("No booking matches this link.")
     return order
 
 

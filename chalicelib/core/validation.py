@@ -2,6 +2,10 @@
 
 A `Fields` reader collects every problem in a body and raises one ValidationFailed listing
 them all, so a client fixes its request in one round trip.
+
+Values that can reach an email header (names, service names, the business name, addresses) go
+through one rule, `header_problem`, here at the edge and again in `mail.messages` when a header is
+built: one line, no control characters, no RFC 2047 encoded words.
 """
 import json
 import re
@@ -15,6 +19,53 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{6,24}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
 _MISSING = object()
+
+# What ends a line for some reader of an email header: every C0 and C1 control character (CR, LF,
+# VT, FF, the file/group/record separators, NEL U+0085), LINE SEPARATOR U+2028 and PARAGRAPH
+# SEPARATOR U+2029. That is exactly the Unicode categories Cc, Zl and Zp, which hold every
+# boundary `str.splitlines()` knows.
+HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# RFC 2047 encoded words (`=?utf-8?b?...?=`): Python's email package before 3.11.10 decodes one in a
+# display name when it writes the header (CVE-2024-6923), so a name with no raw line break can
+# still come out as a `Bcc:` line. Neither half belongs in a name, a subject or an address.
+ENCODED_WORD = re.compile(r"=\?|\?=")
+NOT_ONE_LINE = "must be one line, without line breaks or control characters"
+NO_ENCODED_WORDS = 'must not contain "=?" or "?=" (email would read them as an encoded header)'
+NON_ASCII_LOCAL_PART = "email addresses with non-ASCII characters before the @ can't receive our emails"
+NON_ASCII_DOMAIN = "must have its domain in ASCII form (an internationalised domain as xn--...)"
+NOT_AN_EMAIL = "must be a valid email address"
+EMAIL_MAX = 254
+
+
+def header_problem(value: str) -> str | None:
+    """Why `value` cannot go into an email header (a display name, a subject, an address), or
+    None when it can. The edge (`Fields.header_text`, `Fields.email`) and the mail layer
+    (`mail.messages`) both ask this, so there is one rule."""
+    if HEADER_BREAKS.search(value):
+        return NOT_ONE_LINE
+    if ENCODED_WORD.search(value):
+        return NO_ENCODED_WORDS
+    return None
+
+
+def email_problem(value: str) -> str | None:
+    """Why `value` (already trimmed) is not one plain address our email can reach, or None.
+
+    SES delivers to ASCII local parts only (no SMTPUTF8), and the email package writes a
+    non-ASCII local part as an encoded word inside the address, which no server delivers: such
+    an address is refused rather than mangled. An internationalised domain is accepted in its
+    ASCII (punycode, `xn--`) form, which reaches the header unchanged."""
+    problem = header_problem(value)
+    if problem:
+        return problem
+    local, at, domain = value.rpartition("@")
+    if at and not local.isascii():
+        return NON_ASCII_LOCAL_PART
+    if at and not domain.isascii():
+        return NON_ASCII_DOMAIN
+    if len(value) > EMAIL_MAX or not EMAIL.fullmatch(value):
+        return NOT_AN_EMAIL
+    return None
 
 
 def json_body(raw: bytes | None, required: bool = True, max_bytes: int | None = None) -> dict:
@@ -109,12 +160,28 @@ class Fields:
             return None
         return value or None
 
+    def header_text(self, name: str, max_len: int, required: bool = True):
+        """One-line text that can reach an email header (a person's or the business's name, a
+        service name): `text`, refused when any character (at the ends too, before trimming)
+        breaks the line or is a control character, or when it holds an encoded word."""
+        raw = self.data.get(name)
+        if isinstance(raw, str):
+            problem = header_problem(raw)
+            if problem:
+                self.error(name, problem)
+                return None
+        return self.text(name, max_len, required)
+
     def email(self, name: str, required: bool = True):
-        value = self.text(name, 254, required)
-        if value is not None and not EMAIL.match(value):
-            self.error(name, "must be a valid email address")
+        """One plain address our email can reach (see `email_problem`), trimmed and lower-cased."""
+        value = self.header_text(name, EMAIL_MAX, required)
+        if value is None:
             return None
-        return value.lower() if value else None
+        problem = email_problem(value)
+        if problem:
+            self.error(name, problem)
+            return None
+        return value.lower()
 
     def phone(self, name: str, required: bool = True):
         value = self.text(name, 24, required)

@@ -66,13 +66,8 @@ def definite_failures() -> tuple:
 
 
 def recipient(invoice: InvoiceModel):
-    email = (invoice.customer or {}).get("email")
-    if not email:
-        return None
-    try:
-        return messages.mailbox(email, invoice.customer.get("name"))
-    except ValueError:
-        return None
+    customer = invoice.customer or {}
+    return messages.recipient(customer.get("email"), customer.get("name"))
 
 
 def send_invoice_email(invoice: InvoiceModel, now: datetime, pdf: bytes | None = None, resend: bool = False) -> InvoiceModel:

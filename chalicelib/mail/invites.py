@@ -1,11 +1,24 @@
-"""Calendar invitations (iCalendar, RFC 5545) attached to booking emails."""
+"""Calendar invitations (iCalendar, RFC 5545) attached to booking emails.
+
+Text values (the service and business names, the address, the description) are escaped so that no
+value can end its content line: every kind of line break becomes `\\n`, other control characters
+are dropped. The UID and the organizer are ours, checked all the same.
+"""
+import re
 from datetime import timezone
+
+from chalicelib.core.validation import email_problem, header_problem
+
+# Everything some reader takes as the end of a line (CRLF counts once), and the other control
+# characters RFC 5545 forbids in TEXT (it allows HTAB).
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 
 
 def _ics_text(value: str) -> str:
-    """RFC 5545 TEXT: escape backslash, semicolon, comma and newlines."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    """RFC 5545 TEXT: escape backslash, semicolon, comma and line breaks; drop other controls."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _CONTROL.sub("", _LINE_BREAK.sub("\\\\n", value))
 
 
 def _fold(line: str) -> str:
@@ -27,6 +40,8 @@ def _fold(line: str) -> str:
 def calendar_invite(uid: str, sequence: int, start, end, summary: str, location: str, description: str,
                     organizer: str, stamp, cancelled: bool = False) -> bytes:
     """An iCalendar event (METHOD PUBLISH, or CANCEL) for the customer's calendar."""
+    if header_problem(uid) or email_problem(organizer):
+        raise ValueError(f"not a UID and an organizer address for an invitation: {uid!r}, {organizer!r}")
     fmt = "%Y%m%dT%H%M%SZ"
     lines = [
         "BEGIN:VCALENDAR",

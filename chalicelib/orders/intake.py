@@ -5,7 +5,7 @@ from datetime import datetime
 from chalicelib.core import ids
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.validation import Fields
-from chalicelib.data import models
+from chalicelib.data import entries, models
 from chalicelib.data.models import Address, Customer, Move, Note, OrderModel
 from chalicelib.orders import moves
 from chalicelib.staff import directory
@@ -39,7 +39,7 @@ class Intake:
 def parse_contact(fields: Fields, email_required: bool) -> tuple[dict, dict]:
     """The customer and the service address; with `email_required` off, an email or a phone."""
     customer = fields.object("customer")
-    name = customer.text("name", 120) if customer else None
+    name = customer.header_text("name", 120) if customer else None
     email = customer.email("email", required=email_required) if customer else None
     phone = customer.phone("phone", required=email_required) if customer else None
     if customer and not (email or phone) and not any(e["field"].startswith("customer.") for e in fields.errors):
@@ -63,7 +63,7 @@ def parse_intake(body: dict) -> Intake:
         customer,
         address,
         service_id=fields.text("service_id", 64, required=False),
-        service_name=fields.text("service_name", 120, required=False),
+        service_name=fields.header_text("service_name", 120, required=False),
         description=fields.text("description", 2000, required=False, multiline=True),
         note=fields.text("note", 2000, required=False, multiline=True),
         technician_id=fields.text("technician_id", 64, required=False),
@@ -110,4 +110,5 @@ def build(order_id: str, principal: Principal, intake: Intake, pm: process_map.P
         history=[Move(from_step=None, to_step=pm.start_step, by=principal.user_id, at=now, note=created)],
     )
     moves.track_step(order, pm.step(pm.start_step), now)
+    entries.mark_new(order)  # nothing of it is stored yet: its first entries go with its first write
     return order

@@ -71,7 +71,7 @@ def zone(data: dict | None = None) -> ZoneInfo:
 def update_settings(body: dict) -> dict:
     fields = Fields(body)
     current = settings()
-    name = fields.text("name", 120, required=False)
+    name = fields.header_text("name", 120, required=False)  # the name customers' emails are signed with
     tz_name = fields.text("timezone", 64, required=False)
     if tz_name:
         try:
@@ -98,8 +98,9 @@ def update_settings(body: dict) -> dict:
     free_text = body.get("allow_free_text_items")
     if free_text is not None and not isinstance(free_text, bool):
         fields.error("allow_free_text_items", "must be true or false")
-    for key in ("address", "email", "phone"):
-        fields.text(key, 200, required=False)
+    contact = {"address": fields.text("address", 200, required=False),
+               "email": fields.email("email", required=False),
+               "phone": fields.text("phone", 200, required=False)}
     tax_rate = fields.integer("tax_rate_basis_points", 0, 10000, required=False)
     terms = fields.integer("payment_terms_days", 0, 365, required=False)
     instructions = fields.text("payment_instructions", 1000, required=False, multiline=True)
@@ -111,8 +112,8 @@ def update_settings(body: dict) -> dict:
                        ("payment_instructions", instructions)):
         if value is not None:
             updated[key] = value
-    for key in ("address", "email", "phone"):
-        if body.get(key):
-            updated[key] = body[key].strip()
+    for key, value in contact.items():
+        if value:
+            updated[key] = value
     catalog.save_business(updated)
     return updated

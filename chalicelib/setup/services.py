@@ -36,7 +36,7 @@ def save_service(service_id: str, body: dict) -> dict:
     if not ID_PATTERN.match(service_id or ""):
         fields.error("service_id", "must be lowercase letters, digits and dashes")
     data = {
-        "name": fields.text("name", 120),
+        "name": fields.header_text("name", 120),  # reaches the booking emails and the invitation
         "description": fields.text("description", 500, required=False, multiline=True) or "",
         "duration_minutes": fields.integer("duration_minutes", 15, 600),
         "skill": fields.text("skill", 40),

@@ -6,6 +6,7 @@ import time
 from chalicelib.core import settings
 from chalicelib.core.aws import client
 from chalicelib.core.errors import NotFound
+from chalicelib.core.validation import Fields
 from chalicelib.data.models import StaffModel
 
 
@@ -70,10 +71,14 @@ def public_view(member: StaffModel) -> dict:
 
 
 def create(user_id: str, email: str, name: str, role: str, password: str, phone: str | None = None) -> StaffModel:
-    """Create the Cognito user (in the role's group, with a permanent password) and the profile."""
+    """Create the Cognito user (in the role's group, with a permanent password) and the profile.
+    The name and the address go into the headers of digests and alerts: checked like the booking
+    form's (422 `ValidationFailed` naming the field) before anything is created."""
+    fields = Fields({"email": email, "name": name})
+    email, name = fields.email("email"), fields.header_text("name", 120)
+    fields.raise_if_errors("The staff member's details are not valid.")
     cognito = client("cognito-idp")
     pool = settings.user_pool_id()
-    email = email.strip().lower()
     cognito.admin_create_user(
         UserPoolId=pool,
         Username=user_id,

@@ -138,11 +138,12 @@ def test_a_name_with_line_breaks_cannot_add_a_header_or_a_recipient(as_, new_ord
     names = [line.split(b":", 1)[0].lower() for line in unfolded]
     assert b"bcc" not in names and names.count(b"subject") == 1 and names.count(b"to") == 1, head
     [to_line] = [line for line in unfolded if line.lower().startswith(b"to:")]
-    assert b"<ada@example.net>" in to_line
+    assert to_line == b"To: ada@example.net"  # a name no header may carry is left out, not repaired
     from moto.ses.models import ses_backends
 
     [message] = ses_backends["123456789012"]["us-east-1"].sent_messages
-    assert [parseaddr(d)[1] for d in message.destinations] == ["ada@example.net"], message.destinations
+    # SES is told the recipients (Destinations); moto adds the To header's again: one address, twice
+    assert {parseaddr(d)[1] for d in message.destinations} == {"ada@example.net"}, message.destinations
     [parsed] = sent_emails()
     assert parsed["To"].addresses[0].addr_spec == "ada@example.net"
     assert len(parsed["To"].addresses) == 1

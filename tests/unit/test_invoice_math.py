@@ -317,8 +317,8 @@ def test_an_unknown_or_missing_customer_email_has_no_recipient():
     invoice.customer = {**invoice.customer, "email": "not an address"}
     assert delivery.recipient(invoice) is None
     invoice.customer = {**invoice.customer, "email": "jo@example.net", "name": "Jo\r\nBcc: x@evil.test"}
-    to = delivery.recipient(invoice)
-    assert (to.addr_spec, to.display_name) == ("jo@example.net", "Jo Bcc: x@evil.test")
+    to = delivery.recipient(invoice)  # a name no header may carry: the address alone
+    assert (to.addr_spec, to.display_name) == ("jo@example.net", "")
 
 
 def test_issued_dates_are_written_as_people_read_them():

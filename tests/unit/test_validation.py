@@ -1,6 +1,8 @@
 """Request validation at the edge (`core.validation`): JSON bodies, dates and times, and the
 `Fields` reader that collects every wrong field of a body into one refusal."""
 import json
+import sys
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -8,7 +10,10 @@ from hypothesis import given, settings, strategies as st
 
 from chalicelib.core import settings as app_settings
 from chalicelib.core.errors import BadRequest, PayloadTooLarge, ValidationFailed
-from chalicelib.core.validation import FIRST_YEAR, LAST_YEAR, Fields, json_body, parse_date, parse_datetime, query_datetime
+from chalicelib.core.validation import (FIRST_YEAR, HEADER_BREAKS, LAST_YEAR, NO_ENCODED_WORDS, NON_ASCII_DOMAIN,
+                                        NON_ASCII_LOCAL_PART, NOT_ONE_LINE, Fields, email_problem, header_problem,
+                                        json_body, parse_date, parse_datetime, query_datetime)
+from tests.support.header_payloads import ACCENTED_NAME, ADDRESSES, NAMES, ORDINARY_NAMES, params
 
 UTC = timezone.utc
 
@@ -205,7 +210,7 @@ def test_a_minimum_length_applies_to_optional_text_only_when_given():
     ("jo@example.net", "jo@example.net"),
     ("  Jo.Bloggs+jobs@Example.CO.UK ", "jo.bloggs+jobs@example.co.uk"),  # trimmed and lower-cased
     ("o'neill@example.ie", "o'neill@example.ie"),
-    ("zoë@example.net", "zoë@example.net"),
+    ("jo@xn--bcher-kva.example", "jo@xn--bcher-kva.example"),  # an internationalised domain, in ASCII form
     ("a@b-c.example", "a@b-c.example"),
 ])
 def test_an_email_address_is_accepted_lower_cased(value, clean):
@@ -223,6 +228,27 @@ def test_anything_but_one_plain_email_address_is_refused(value):
     fields = Fields({"email": value})
     assert fields.email("email") is None
     assert [f for f, _ in errors_of(fields)] == ["email"]
+
+
+@pytest.mark.parametrize("value", ["zoë@example.net", "jürgen@example.com", "李@example.cn", "ｊｏ@example.net"])
+def test_an_address_with_non_ascii_before_the_at_is_refused_because_our_email_cannot_reach_it(value):
+    fields = Fields({"email": value})
+    assert fields.email("email") is None
+    assert errors_of(fields) == [("email", NON_ASCII_LOCAL_PART)]
+
+
+def test_an_internationalised_domain_is_asked_for_in_its_ascii_form():
+    fields = Fields({"email": "jo@bücher.example"})
+    assert fields.email("email") is None
+    assert errors_of(fields) == [("email", NON_ASCII_DOMAIN)]
+
+
+@pytest.mark.parametrize("value", params(ADDRESSES))
+def test_an_address_that_tries_to_add_a_header_or_a_recipient_is_refused(value):
+    fields = Fields({"customer": {"email": value}})
+    assert fields.object("customer").email("email") is None
+    assert [f for f, _ in errors_of(fields)] == ["customer.email"]
+    assert email_problem(value) is not None
 
 
 def test_an_optional_email_may_be_left_out():
@@ -319,3 +345,66 @@ def test_every_wrong_field_is_listed_once():
         fields.raise_if_errors()
     assert caught.value.status == 422 and len(caught.value.details) == 6
     json.dumps(caught.value.details)  # the details go out as JSON as they are
+
+
+# --- text that can reach an email header ----------------------------------------------------------------
+
+def test_the_header_check_refuses_exactly_the_control_and_separator_characters():
+    """Every character Unicode calls a control (Cc), a line separator (Zl) or a paragraph
+    separator (Zp), and every boundary str.splitlines() knows: nothing more, nothing less."""
+    unsafe = {chr(c) for c in range(sys.maxunicode + 1)
+              if unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp")}
+    assert {"\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00", "\x7f"} <= unsafe
+    assert {c for c in unsafe if HEADER_BREAKS.search(c)} == unsafe
+    assert HEADER_BREAKS.findall("".join(chr(c) for c in range(0x2100)) + "\u2028\u2029") == sorted(
+        c for c in unsafe if ord(c) < 0x2100) + ["\u2028", "\u2029"]
+    breaks = {c for c in unsafe | {chr(c) for c in range(0x3000)} if len(f"a{c}b".splitlines()) > 1}
+    assert breaks <= unsafe
+
+
+@pytest.mark.parametrize("value", params(NAMES))
+def test_every_shape_of_header_injection_is_named_by_the_header_check(value):
+    assert header_problem(value) in (NOT_ONE_LINE, NO_ENCODED_WORDS)
+
+
+@pytest.mark.parametrize("value", ORDINARY_NAMES)
+def test_ordinary_names_pass_the_header_check(value):
+    assert header_problem(value) is None
+    assert Fields({"name": f"  {value} "}).header_text("name", 120) == value
+
+
+@pytest.mark.parametrize("value", params(NAMES))
+def test_a_name_that_could_break_a_header_is_refused_at_the_edge_with_the_field_named(value):
+    # Given a booking whose customer's name holds a line break or an encoded word
+    fields = Fields({"customer": {"name": value}})
+    # Then the name is refused, by its path, with a reason a person can act on
+    assert fields.object("customer").header_text("name", 120) is None
+    [(field, message)] = errors_of(fields)
+    assert field == "customer.name" and message in (NOT_ONE_LINE, NO_ENCODED_WORDS)
+    with pytest.raises(ValidationFailed) as caught:
+        fields.raise_if_errors()
+    assert caught.value.status == 422 and caught.value.code == "validation_failed"
+
+
+def test_a_line_break_is_refused_even_where_trimming_would_remove_it():
+    for value in ("Jo Bloggs\r\n", "\nJo Bloggs", "Jo Bloggs\u2028", "\x85Jo"):
+        fields = Fields({"name": value})
+        assert fields.header_text("name", 120) is None and errors_of(fields) == [("name", NOT_ONE_LINE)]
+
+
+def test_encoded_word_markers_are_refused_but_their_characters_alone_are_not():
+    assert header_problem("=?utf-8?q?Jo?=") == NO_ENCODED_WORDS
+    assert header_problem("Jo =?") == NO_ENCODED_WORDS and header_problem("Jo ?=") == NO_ENCODED_WORDS
+    assert header_problem("Who? = Me") is None and header_problem("a=b?") is None
+
+
+def test_header_text_keeps_the_other_text_rules():
+    fields = Fields({"name": "x" * 121, "blank": "  ", "number": 7})
+    assert fields.header_text("name", 120) is None
+    assert fields.header_text("blank", 120, required=False) is None
+    assert fields.header_text("number", 120) is None
+    assert fields.header_text("missing", 120) is None
+    assert errors_of(fields) == [("name", "must be at most 120 characters"), ("number", "must be a string"),
+                                 ("missing", "is required")]
+    assert Fields({"name": ACCENTED_NAME}).header_text("name", 120) == ACCENTED_NAME
+
