@@ -2,13 +2,14 @@
 
 Used by the local system (against the embedded moto server) and by the tests (in-process moto):
 the DynamoDB tables from the PynamoDB models (orders with a NEW_AND_OLD_IMAGES stream, TTL on
-idempotency records), the Cognito user pool with its role groups and app client, the S3 bucket
+idempotency records and on the abuse limits' counters), the Cognito user pool with its role groups and app client, the S3 bucket
 and the verified SES sender.
 """
 import os
 
 from chalicelib.core import settings
 from chalicelib.core.aws import client
+from chalicelib.data.counters import CounterModel
 from chalicelib.data.models import ALL_MODELS, IdempotencyModel
 
 ROLE_GROUPS = ("admin", "dispatcher", "technician")
@@ -18,10 +19,12 @@ def create_tables() -> None:
     for model in ALL_MODELS:
         if not model.exists():
             model.create_table(wait=True)
-    client("dynamodb").update_time_to_live(
-        TableName=IdempotencyModel.Meta.table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-    )
+    ttl = {IdempotencyModel: "expiration", CounterModel: CounterModel.expires_at.attr_name}
+    for model, attribute in ttl.items():
+        client("dynamodb").update_time_to_live(
+            TableName=model.Meta.table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
+        )
 
 
 def create_user_pool(name: str = "workorders-staff") -> dict:

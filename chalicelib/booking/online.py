@@ -1,15 +1,18 @@
 """Online booking: the customer picks a slot on the business's website; the order lands on the
-chosen (or assigned) technician's calendar in one transaction, never double-booked."""
+chosen (or assigned) technician's calendar in one transaction, never double-booked, and within
+the customer's limit of upcoming online bookings (`limits.contacts`), counted in that same
+transaction."""
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.core import ids, observability
+from chalicelib.core import ids, observability, settings
 from chalicelib.core.errors import Conflict, ValidationFailed
 from chalicelib.core.validation import Fields
 from chalicelib.data.models import OrderModel
+from chalicelib.limits import contacts
 from chalicelib.orders import intake as orders_intake
 from chalicelib.orders import moves
 from chalicelib.scheduling import assignment, availability, calendars, slots
@@ -49,8 +52,14 @@ def parse_public(body: dict) -> orders_intake.Intake:
     return orders_intake.Intake(customer, address, service_id=service_id, note=notes, start=start, confirm=True)
 
 
+# Not part of what is booked: a retry may carry a fresher form token (limits.form_token).
+NOT_FINGERPRINTED = ("form_token",)
+
+
 def fingerprint(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """What an Idempotency-Key stands for: the booking the body asks for."""
+    booking = {k: v for k, v in body.items() if k not in NOT_FINGERPRINTED}
+    return hashlib.sha256(json.dumps(booking, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _order_id_for_key(key: str) -> str:
@@ -88,14 +97,21 @@ def taken(intake: orders_intake.Intake, now: datetime, message: str) -> SlotTake
 def book(actor: Principal, intake: orders_intake.Intake, now: datetime, idempotency_key: str | None = None,
          fingerprint: str | None = None, source: str = "web", check_rules: bool = True) -> Booked:
     """Create an order with a technician's time reserved, in one transaction with the calendar.
-    With `intake.confirm` it is booked into `scheduled`; otherwise it waits at the start step."""
+    With `intake.confirm` it is booked into `scheduled`; otherwise it waits at the start step.
+    A web booking also takes a place in its email's and its phone's ledgers (same transaction):
+    422 `area_not_served` when nobody covers the postcode, 409 `slot_taken` when nobody is free,
+    429 `too_many_bookings` when the contact holds its limit of upcoming bookings."""
     order_id = _order_id_for_key(idempotency_key) if idempotency_key else ids.new_id("WO-")
     if idempotency_key:
         earlier = _earlier_booking(order_id, fingerprint)
         if earlier is not None:
             return Booked(earlier, False)
+    limit = settings.bookings_per_contact() if source == "web" else 0
+    ledgers = contacts.counter_ids(intake.customer) if limit else {}
+    postcode = intake.address.get("postcode")
     for _ in range(ATTEMPTS):
-        setup = availability.load(intake.service_id, slots.days_around(intake.start), with_process_map=True)
+        setup = availability.load(intake.service_id, slots.days_around(intake.start), with_process_map=True,
+                                  counter_ids=list(ledgers.values()))
         day = intake.start.astimezone(setup.zone).date()
         if check_rules:
             check_booking_rules(setup, intake.start, now, office=source != "web")
@@ -103,7 +119,8 @@ def book(actor: Principal, intake: orders_intake.Intake, now: datetime, idempote
             chosen_day = chosen_technician(setup, intake, day, now)
             reason = f"Assigned {chosen_day.technician.name} ({chosen_day.technician.user_id}): chosen by {actor.user_id}; free at that time."
         else:
-            free = slots.free_technicians(setup, intake.start, intake.address.get("postcode"), end=intake.end)
+            availability.check_area(setup, postcode, "address.postcode")
+            free = slots.free_technicians(setup, intake.start, postcode, end=intake.end)
             chosen_day = assignment.choose(free)
             if chosen_day is None:
                 raise taken(intake, now, "No technician is free at that time any more.")
@@ -112,8 +129,9 @@ def book(actor: Principal, intake: orders_intake.Intake, now: datetime, idempote
         order = _new_order(order_id, actor, intake, setup, job, chosen_day.technician.user_id, reason, now, source,
                            fingerprint if idempotency_key else None)
         calendar = calendars.reserve(chosen_day.calendar, chosen_day.technician.user_id, day, order_id, job)
+        places = contacts.reserve(setup.counters, ledgers, order_id, job.start, now, limit) if ledgers else []
         try:
-            calendars.commit(order, [calendar], new_order=True)
+            calendars.commit(order, [calendar], new_order=True, counters=places)
         except calendars.CalendarChanged:
             continue
         except calendars.OrderExists:
@@ -149,7 +167,8 @@ def _earlier_booking(order_id: str, fingerprint: str | None) -> OrderModel | Non
         return None
     if order.booking_key_hash != fingerprint:
         raise ValidationFailed("This Idempotency-Key was used for a different booking.",
-                               [{"field": "Idempotency-Key", "message": "was already used with another request body"}])
+                               [{"field": "Idempotency-Key", "message": "was already used with another request body"}],
+                               code="idempotency_key_reused")
     return order
 
 

@@ -39,6 +39,17 @@ class PayloadTooLarge(DomainError):
     code, status = "payload_too_large", 413
 
 
+class TooManyRequests(DomainError):
+    """Over a limit (a rate per client address, bookings per customer, a form sent too fast).
+    `retry_after` is the number of seconds after which the same request may succeed: the edge
+    sends it as the `Retry-After` header and in `details`."""
+    code, status = "too_many_requests", 429
+
+    def __init__(self, message: str, retry_after: int, details: Any = None, code: str | None = None):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, {**(details or {}), "retry_after": self.retry_after}, code)
+
+
 class ValidationFailed(DomainError):
     """One or more fields are wrong; details lists each as {"field", "message"}."""
     code, status = "validation_failed", 422

@@ -1,10 +1,13 @@
 """The public booking API the business's website calls: services, free slots, booking, and the
-customer's own booking through the manage link."""
+customer's own booking through the manage link. Availability and booking count against the
+client address's rates, and a booking needs the form token the services and availability
+answers carry (`chalicelib.limits`)."""
 from chalice import Blueprint
 
 from chalicelib.booking import manage, online
 from chalicelib.core import clock
 from chalicelib.core.validation import Fields
+from chalicelib.limits import gate
 from chalicelib.routes.edge import body, idempotency_key, json_response, public_route, query
 from chalicelib.scheduling import availability
 from chalicelib.setup import business, services
@@ -22,16 +25,24 @@ def public_business():
 
 @public_route(bp, "/public/services", cors=True)
 def public_services():
+    """The services, whether the business works in service areas (the form then asks for the
+    postcode first), and a form token for the booking."""
     return json_response({"services": [
         {"id": s["id"], "name": s["name"], "duration_minutes": s["duration_minutes"],
          "description": s.get("description", ""), "price_from_cents": s["price_from_cents"]}
         for s in services.services()
-    ]})
+    ], "service_areas": availability.service_areas(), "form_token": gate.new_form_token(clock.now())})
+
+
+def _client() -> str:
+    return gate.client_network(bp.current_request.context, bp.current_request.headers)
 
 
 @public_route(bp, "/public/availability", cors=True)
 def public_availability():
-    return json_response(availability.public_availability(query(bp), clock.now()))
+    now = clock.now()
+    gate.availability_request(_client(), now)
+    return json_response(availability.public_availability(query(bp), now) | {"form_token": gate.new_form_token(now)})
 
 
 @public_route(bp, "/public/bookings", methods=("POST",), cors=True)
@@ -39,7 +50,10 @@ def public_book():
     data = body(bp)
     key = idempotency_key(bp)
     request = online.parse_public(data)
-    booked = online.book(online.CUSTOMER, request, clock.now(), key, online.fingerprint(data), source="web")
+    now = clock.now()
+    gate.check_form_token(data.get("form_token"), now)
+    gate.booking_attempt(_client(), now)
+    booked = online.book(online.CUSTOMER, request, now, key, online.fingerprint(data), source="web")
     return json_response(manage.booking_answer(booked.order, booked.setup), status=201 if booked.created else 200)
 
 

@@ -1,11 +1,12 @@
 """Loading what the slot maths needs (services, technicians, their calendars) in as few calls as
-DynamoDB allows, and the public availability answer."""
+DynamoDB allows, the public availability answer, and whether the business serves a postcode."""
 from datetime import date, datetime, timedelta
 
 from chalicelib.core import errors as core_errors
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.validation import parse_date
 from chalicelib.data.batch import batch_get
+from chalicelib.data.counters import CounterModel
 from chalicelib.data.models import CalendarDayModel, CatalogModel, WorkflowModel
 from chalicelib.scheduling import slots
 from chalicelib.scheduling.slots import UTC, Setup, TechnicianDay
@@ -14,10 +15,15 @@ from chalicelib.workflow import process_map as workflow_process_map
 from chalicelib.workflow import versions
 
 
-def load(service_id: str | None, days: list[date], with_process_map: bool = False) -> Setup:
+class AreaNotServed(ValidationFailed):
+    code = "area_not_served"
+
+
+def load(service_id: str | None, days: list[date], with_process_map: bool = False,
+         counter_ids: tuple[str, ...] | list[str] = ()) -> Setup:
     """Round trip 1: the active technicians (Query `by-role`). Round trip 2 (BatchGetItem): the
     settings, the service, each technician's calendar for each day and, for a booking, the head
-    of the process map."""
+    of the process map and the counters it checks (the customer's ledgers, `Setup.counters`)."""
     techs = technicians.technicians()
     keys = [(CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID)]
     if service_id:
@@ -25,6 +31,7 @@ def load(service_id: str | None, days: list[date], with_process_map: bool = Fals
     if with_process_map:
         keys.append((WorkflowModel, workflow_process_map.WORKFLOW_ID, versions.HEAD))
     keys += [(CalendarDayModel, t.user_id, d.isoformat()) for t in techs for d in days]
+    keys += [(CounterModel, counter_id, None) for counter_id in counter_ids]
     found = batch_get(keys)
     service_item = found.get((CatalogModel, services.SERVICE, service_id)) if service_id else None
     if service_id and (service_item is None or not service_item.data.get("active", True)):
@@ -45,7 +52,28 @@ def load(service_id: str | None, days: list[date], with_process_map: bool = Fals
             raise core_errors.NotFound("No process map has been published yet.")
         process_map = versions.from_head(head)
     service = services.service_view(service_item) if service_item else None
-    return Setup(settings, service, techs, tech_days, process_map)
+    counters = {counter_id: found.get((CounterModel, counter_id, None)) for counter_id in counter_ids}
+    return Setup(settings, service, techs, tech_days, process_map, counters)
+
+
+def check_area(setup: Setup, postcode: str | None, field: str) -> None:
+    """AreaNotServed (422) when no technician who does the service covers `postcode`."""
+    if not postcode or slots.qualified(setup, postcode):
+        return
+    shown = " ".join(postcode.split()).upper()
+    if slots.covering(setup, postcode) and setup.service:
+        message = f"Sorry, we do not offer {setup.service['name']} in {shown}."
+        problem = f"{shown}: this service is not offered there"
+    else:
+        message = f"Sorry, we do not work in {shown}: it is outside our service area."
+        problem = f"{shown} is outside our service area"
+    raise AreaNotServed(message, [{"field": field, "message": problem}])
+
+
+def service_areas() -> bool:
+    """Whether the business works in service areas (the booking form then asks for the postcode
+    before it shows free times)."""
+    return slots.has_service_areas(technicians.technicians())
 
 
 def nearest_free(service_id: str, start: datetime, postcode: str | None, now: datetime, count: int = 3) -> list[dict]:
@@ -90,4 +118,5 @@ def public_availability(params: dict, now: datetime) -> dict:
     setup = load(service_id, days)
     if days[0] < now.astimezone(setup.zone).date():
         raise ValidationFailed("The availability query is not valid.", [{"field": "date", "message": "must not be in the past"}])
+    check_area(setup, postcode, "postcode")
     return {"service_id": service_id, "timezone": setup.settings["timezone"], "slots": slots.slots(setup, days, postcode, now)}

@@ -13,7 +13,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import settings
 from chalicelib.core.errors import Conflict
-from chalicelib.data import items
+from chalicelib.data import entries, items
+from chalicelib.data.counters import CounterModel, unchanged_since_read
 from chalicelib.data.models import CalendarDayModel, OrderModel
 from chalicelib.scheduling.slots import Job
 from chalicelib.setup import business
@@ -63,11 +64,13 @@ def load_day(technician_id: str, day: date) -> CalendarDayModel | None:
         return None
 
 
-def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool = False) -> None:
-    """Write the order and the calendar items in one transaction.
+def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool = False,
+           counters: list[CounterModel] = ()) -> None:
+    """Write the order, the calendar items and the `counters` (an online booking's contact
+    ledgers, each conditional on the revision read) in one transaction.
 
-    Raises OrderExists (a new order's id is taken), CalendarChanged (a calendar item moved on),
-    or Conflict (the order itself changed since it was read).
+    Raises OrderExists (a new order's id is taken), CalendarChanged (a calendar item or a counter
+    moved on: read again), or Conflict (the order itself changed since it was read).
     """
 
     condition = OrderModel.order_id.does_not_exist() if new_order else None
@@ -76,6 +79,10 @@ def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool
             tx.save(order, condition=condition)
             for cal in calendars:
                 tx.save(cal)
+            for counter in counters:
+                tx.save(counter, condition=unchanged_since_read(counter))
+            for entry in entries.new_items(order):  # its new history entries (and notes) beside it
+                tx.save(entry)
     except TransactWriteError as exc:
         if items.is_too_large(exc):
             raise items.order_full(order.order_id)
@@ -89,6 +96,7 @@ def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool
         if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes[1:]) or "TransactionConflict" in codes:
             raise CalendarChanged()
         raise
+    entries.saved(order)
 
 
 def release_and_save(order: OrderModel, clear: bool) -> None:

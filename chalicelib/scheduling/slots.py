@@ -41,6 +41,7 @@ class Setup:
     technicians: list[StaffModel]
     days: dict  # (technician_id, date) -> TechnicianDay
     process_map: object = None  # workflow.ProcessMap, when asked for
+    counters: dict = field(default_factory=dict)  # counter id -> CounterModel or None, when asked for
 
     def technician(self, user_id: str) -> StaffModel | None:
         return next((t for t in self.technicians if t.user_id == user_id), None)
@@ -68,18 +69,30 @@ def jobs_of(calendar: CalendarDayModel | None, except_order: str | None = None) 
     ]
 
 
+def has_service_areas(techs: list[StaffModel]) -> bool:
+    """Whether the business works in service areas: some technician covers postcode prefixes.
+    Without any, every postcode is served."""
+    return any(setup_technicians.profile(t)["areas"] for t in techs)
+
+
+def _covers(member: StaffModel, code: str) -> bool:
+    return any(code.startswith(a) for a in setup_technicians.profile(member)["areas"])
+
+
+def covering(setup: Setup, postcode: str) -> list[StaffModel]:
+    """The technicians whose service areas take in `postcode`, whatever their skills (all of
+    them when the business has no service areas)."""
+    if not has_service_areas(setup.technicians):
+        return list(setup.technicians)
+    code = setup_technicians.normalise_postcode(postcode)
+    return [t for t in setup.technicians if _covers(t, code)]
+
+
 def qualified(setup: Setup, postcode: str | None) -> list[StaffModel]:
+    """The technicians with the service's skill who cover `postcode` (any, without one)."""
     skill = setup.service["skill"] if setup.service else None
-    code = setup_technicians.normalise_postcode(postcode) if postcode else None
-    result = []
-    for t in setup.technicians:
-        p = setup_technicians.profile(t)
-        if skill and skill not in p["skills"]:
-            continue
-        if code and not any(code.startswith(a) for a in p["areas"]):
-            continue
-        result.append(t)
-    return result
+    techs = covering(setup, postcode) if postcode else setup.technicians
+    return [t for t in techs if not skill or skill in setup_technicians.profile(t)["skills"]]
 
 
 def _inside(windows, start: datetime, end: datetime) -> bool:

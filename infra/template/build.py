@@ -9,6 +9,7 @@ from infra.template.functions import environment, failures_queue_id, function_na
 from infra.template.identity import ses_identity, user_pool_resources
 from infra.template.monitoring import alarms, dashboards, method_settings
 from infra.template.parameters import CONDITIONS, PARAMETERS
+from infra.template.protection import secret_resources, web_acl_resources
 from infra.template.storage import bucket_resources
 from infra.template.tables import models, table_id, table_resource
 from infra.template.web import web_resources
@@ -22,6 +23,7 @@ def build(app) -> dict:
     for model in models():
         resources[table_id(model)] = table_resource(model)
     resources.update(bucket_resources())
+    resources.update(secret_resources())
     resources.update(user_pool_resources())
     resources["SenderIdentity"] = {
         "Type": "AWS::SES::EmailIdentity",
@@ -72,6 +74,7 @@ def build(app) -> dict:
     resources.update(dashboards(app))
     if app.routes:
         resources.update(web_resources())
+        resources.update(web_acl_resources())
 
     outputs = {
         "UserPoolId": {"Value": {"Ref": "UserPool"}},

@@ -1,5 +1,6 @@
 """The Lambda functions Chalice packages: their logical ids and names, environment, and the table a stream handler reads."""
 from infra.template.common import camel
+from infra.template.protection import SECRET_VALUE
 from infra.template.tables import models, stream_variable, streamed_models, table_id, table_variable
 
 
@@ -53,6 +54,8 @@ def environment(app) -> dict:
         "SENDER_NAME": {"Ref": "SenderName"},
         "PUBLIC_BASE_URL": {"Ref": "PublicBaseUrl"},
         "ALLOWED_ORIGINS": {"Fn::If": ["HasAllowedOrigins", {"Ref": "AllowedOrigins"}, {"Ref": "PublicBaseUrl"}]},
+        # Resolved by CloudFormation at deploy time; readable by whoever can read the functions' configuration.
+        "LIMITS_SECRET": SECRET_VALUE,
     })
     for model in streamed_models():
         variables[stream_variable(model)] = {"Fn::GetAtt": [table_id(model), "StreamArn"]}

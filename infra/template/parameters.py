@@ -37,6 +37,26 @@ PARAMETERS = {
     "BookingBurstLimit": {"Type": "Number", "Default": 5, "MinValue": 1, "Description": "POST /public/bookings burst."},
     "LoginRateLimit": {"Type": "Number", "Default": 1, "MinValue": 1, "Description": "POST /auth/login per second."},
     "LoginBurstLimit": {"Type": "Number", "Default": 5, "MinValue": 1, "Description": "POST /auth/login burst."},
+    "WebAclArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "A CLOUDFRONT-scoped WAF web ACL (made in us-east-1) for the distribution; empty: the stack "
+                       "makes its own in us-east-1, and elsewhere runs without one (python -m infra.template.waf).",
+        "AllowedPattern": r"^$|^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+$",
+        "ConstraintDescription": "empty, or the ARN of a global (CLOUDFRONT) web ACL",
+    },
+    "CreateWebAcl": {
+        "Type": "String",
+        "Default": "true",
+        "AllowedValues": ["true", "false"],
+        "Description": "In us-east-1 without WebAclArn: create the WAF web ACL (about $6 a month); false: the app's own limits only.",
+    },
+    "WafRateLimit": {
+        "Type": "Number",
+        "Default": 600,
+        "MinValue": 10,
+        "Description": "WAF: requests to /public/bookings* and /public/availability one address may send in 5 minutes.",
+    },
     "LogRetentionDays": {
         "Type": "Number",
         "Default": 30,
@@ -56,4 +76,9 @@ CONDITIONS = {
     "ShouldCreateSesIdentity": {"Fn::Equals": [{"Ref": "CreateSesIdentity"}, "true"]},
     "HasAllowedOrigins": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AllowedOrigins"}, ""]}]},
     "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+    "HasWebAclArn": {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]},
+    # A CLOUDFRONT-scoped web ACL can only be created in us-east-1 (infra/template/protection.py).
+    "CreatePublicWebAcl": {"Fn::And": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+                                       {"Fn::Equals": [{"Ref": "WebAclArn"}, ""]},
+                                       {"Fn::Equals": [{"Ref": "CreateWebAcl"}, "true"]}]},
 }

@@ -1,5 +1,7 @@
-"""The site in the cloud: the staff app and the booking pages behind one CloudFront distribution with the API."""
+"""The site in the cloud: the staff app and the booking pages behind one CloudFront distribution with the API
+(and, on the public routes, the protection of infra/template/protection.py)."""
 from infra.template.common import API_STAGE
+from infra.template.protection import API_VIEWER_FUNCTION, ORIGIN_VERIFY_HEADER, SECRET_VALUE, distribution_web_acl
 from infra.template.storage import PRIVATE_BUCKET, deny_insecure_transport
 
 # The staff app (web/tech/) and the booking pages (web/booking/) in the cloud: one CloudFront
@@ -85,6 +87,15 @@ def web_resources() -> dict:
                 "FunctionCode": SITE_PATH_FUNCTION,
             },
         },
+        "ApiViewerFunction": {
+            "Type": "AWS::CloudFront::Function",
+            "Properties": {
+                "Name": {"Fn::Sub": "${AWS::StackName}-api-viewer"},
+                "AutoPublish": True,
+                "FunctionConfig": {"Comment": "The viewer's address for the app's per-address limits", "Runtime": "cloudfront-js-2.0"},
+                "FunctionCode": API_VIEWER_FUNCTION,
+            },
+        },
         "AppDistribution": {
             "Type": "AWS::CloudFront::Distribution",
             "Properties": {"DistributionConfig": {
@@ -98,6 +109,10 @@ def web_resources() -> dict:
                         "DomainName": {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
                         "OriginPath": f"/{API_STAGE}",
                         "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]},
+                        # Proves to the app that a request came through here (a viewer's own header
+                        # of that name is overwritten), so it may trust the viewer address the
+                        # function adds.
+                        "OriginCustomHeaders": [{"HeaderName": ORIGIN_VERIFY_HEADER, "HeaderValue": SECRET_VALUE}],
                     },
                     {
                         "Id": "site",
@@ -114,8 +129,11 @@ def web_resources() -> dict:
                     "CachePolicyId": CACHING_DISABLED,
                     "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
                     "Compress": True,
+                    "FunctionAssociations": [{"EventType": "viewer-request",
+                                              "FunctionARN": {"Fn::GetAtt": ["ApiViewerFunction", "FunctionMetadata.FunctionARN"]}}],
                 },
                 "CacheBehaviors": site_behaviors,
+                "WebACLId": distribution_web_acl(),
             }},
         },
     }

@@ -11,8 +11,26 @@ ADDRESS = {"street": "1 High St", "city": "Bristol", "postcode": "BS1 1AA"}
 WEDNESDAY = "2026-12-02"  # London is on GMT (+00:00) in December
 
 
+@pytest.fixture(autouse=True)
+def _limits_out_of_the_way(monkeypatch):
+    """These tests book many times from one address with one email and phone, at once after the
+    form token is issued: the limits have their own tests (tests/api/test_limits.py)."""
+    for variable in ("BOOKINGS_PER_CONTACT", "BOOKINGS_PER_ADDRESS", "AVAILABILITY_PER_ADDRESS", "FORM_MIN_SECONDS"):
+        monkeypatch.setenv(variable, "0")
+    monkeypatch.setenv("FORM_TOKEN_MAX_AGE_SECONDS", str(10 * 365 * 86400))  # tests move the clock
+
+
+def form_token() -> str:
+    """What the booking form gets with the services and free times (issued at the test clock's start)."""
+    from chalicelib.limits import gate
+    from tests.support.world import FIXED_NOW
+
+    return gate.new_form_token(FIXED_NOW)
+
+
 def booking_body(start, service_id="survey", **overrides):
-    body = {"service_id": service_id, "start": start, "customer": dict(CUSTOMER), "address": dict(ADDRESS)}
+    body = {"service_id": service_id, "start": start, "customer": dict(CUSTOMER), "address": dict(ADDRESS),
+            "form_token": form_token()}
     body.update(overrides)
     return body
 
@@ -77,8 +95,13 @@ def test_service_area_and_skill_filter_technicians(as_):
     # Only tech-3 covers GL postcodes, and tech-3 does no installations.
     gl = starts(as_().get(f"/public/availability?service_id=survey&date={WEDNESDAY}&postcode=GL1%202AB"))
     assert gl == every_half_hour("08:00", "16:00")  # tech-3 works until 17:00
-    assert starts(as_().get(f"/public/availability?service_id=window-install&date={WEDNESDAY}&postcode=GL1")) == []
-    assert starts(as_().get(f"/public/availability?service_id=survey&date={WEDNESDAY}&postcode=ZZ9")) == []
+    install = as_().get(f"/public/availability?service_id=window-install&date={WEDNESDAY}&postcode=GL1")
+    assert install.status == 422 and install.json["error"]["code"] == "area_not_served", install
+    assert install.json["error"]["message"] == "Sorry, we do not offer Window installation in GL1."
+    nowhere = as_().get(f"/public/availability?service_id=survey&date={WEDNESDAY}&postcode=zz9%209zz")
+    assert nowhere.status == 422 and nowhere.json["error"]["code"] == "area_not_served", nowhere
+    assert "ZZ9 9ZZ" in nowhere.json["error"]["message"]
+    assert nowhere.json["error"]["details"] == [{"field": "postcode", "message": "ZZ9 9ZZ is outside our service area"}]
 
 
 def test_a_slot_stays_offered_while_any_qualified_technician_is_free(as_):
@@ -216,7 +239,11 @@ def test_the_same_idempotency_key_returns_the_first_booking_and_books_nothing_ne
     listed = as_("dispatcher").get("/orders").json["orders"]
     assert [o["order_id"] for o in listed] == [first.json["order_id"]]
     other = public.post("/public/bookings", {**body, "notes": "different"}, headers={"Idempotency-Key": "retry-key-0001"})
-    assert other.status == 422 and other.json["error"]["details"][0]["field"] == "Idempotency-Key"
+    assert other.status == 422 and other.json["error"]["code"] == "idempotency_key_reused", other
+    assert other.json["error"]["details"][0]["field"] == "Idempotency-Key"
+    # a fresher form token is not a different booking: the retry finds the first one
+    fresher = public.post("/public/bookings", {**body, "form_token": form_token()}, headers={"Idempotency-Key": "retry-key-0001"})
+    assert fresher.status == 200 and fresher.json == first.json
 
 
 @pytest.mark.parametrize("change, field", [

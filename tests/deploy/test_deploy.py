@@ -73,14 +73,18 @@ def test_every_function_the_app_declares_is_packaged_and_known_to_the_merge_temp
 
 # --- tables ------------------------------------------------------------------------------------
 
-def _model_classes_in_models_py() -> set:
-    tree = ast.parse((ROOT / "chalicelib" / "data" / "models.py").read_text())
-    return {n.name for n in tree.body if isinstance(n, ast.ClassDef)
-            and any(getattr(b, "id", None) == "Model" for b in n.bases)}
+def _model_classes_in_the_data_layer() -> set:
+    """The PynamoDB models of chalicelib/data/ (models.py, and counters.py for the limits)."""
+    found = set()
+    for path in sorted((ROOT / "chalicelib" / "data").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        found |= {n.name for n in tree.body if isinstance(n, ast.ClassDef)
+                  and any(getattr(b, "id", None) == "Model" for b in n.bases)}
+    return found
 
 
 def test_every_model_is_in_all_models_so_it_gets_a_table():
-    assert _model_classes_in_models_py() == {m.__name__ for m in models()}
+    assert _model_classes_in_the_data_layer() == {m.__name__ for m in models()}
 
 
 def test_every_table_setting_belongs_to_a_model_so_the_cloud_has_that_table():
@@ -118,6 +122,7 @@ def test_tables_are_on_demand_recoverable_encrypted_and_survive_the_stack(packag
 
 
 def test_streams_and_ttl_are_where_the_code_needs_them(packaged):
+    from chalicelib.data.counters import CounterModel
     from chalicelib.data.models import IdempotencyModel, OrderModel
 
     tables = resources(packaged["template"], "AWS::DynamoDB::Table")
@@ -128,6 +133,23 @@ def test_streams_and_ttl_are_where_the_code_needs_them(packaged):
     assert tables[table_id(OrderModel)]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert tables[table_id(IdempotencyModel)]["Properties"]["TimeToLiveSpecification"] == \
         {"AttributeName": "expiration", "Enabled": True}
+    # the abuse limits' counters: their own table, expiring through DynamoDB's TTL
+    counters = tables["CountersTable"]["Properties"]
+    assert table_id(CounterModel) == "CountersTable"
+    assert counters["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert counters["KeySchema"] == [{"AttributeName": "counter_id", "KeyType": "HASH"}]
+    assert "GlobalSecondaryIndexes" not in counters  # read by key only
+
+
+def test_the_functions_may_count_in_the_counters_table_and_nothing_more(analysis):
+    pairs = {(a, r) for a, r in analysis.pairs() if r == ("table", "CountersTable")}
+    assert pairs == {("dynamodb:UpdateItem", ("table", "CountersTable")),  # rate windows (ADD)
+                     ("dynamodb:PutItem", ("table", "CountersTable")),  # contact ledgers, in the booking's transaction
+                     ("dynamodb:BatchGetItem", ("table", "CountersTable"))}  # read with the booking's other items
+    for stage in policy.STAGES:
+        granted = json.loads(policy.policy_files(stage)["functions"].read_text())
+        text = json.dumps(granted)
+        assert "CountersTable" in text, f"{policy.policy_files(stage)['functions'].name}: run `make policy`"
 
 
 def test_every_table_index_and_bucket_the_code_uses_exists_in_the_template(packaged, analysis):
@@ -331,6 +353,71 @@ def test_one_distribution_serves_the_staff_app_and_booking_pages_from_a_private_
     outputs = packaged["template"]["Outputs"]
     assert outputs["StaffAppUrl"]["Value"] == {"Fn::Sub": "https://${AppDistribution.DomainName}/tech/"}
     assert {"SiteBucketName", "AppUrl", "BookingPageUrl"} <= set(outputs)
+
+
+def test_a_cloudfront_web_acl_rate_limits_the_public_routes_where_aws_allows_one(packaged):
+    from infra.template.protection import PUBLIC_PATHS
+
+    tpl = packaged["template"]
+    res, params, conditions = tpl["Resources"], tpl["Parameters"], tpl["Conditions"]
+    acl = res["PublicWebAcl"]
+    assert acl["Type"] == "AWS::WAFv2::WebACL" and acl["Properties"]["Scope"] == "CLOUDFRONT"
+    # CLOUDFRONT web ACLs exist only in us-east-1: made there, else the ARN of one made there, else none
+    assert acl["Condition"] == "CreatePublicWebAcl"
+    assert conditions["CreatePublicWebAcl"] == {"Fn::And": [
+        {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}, {"Fn::Equals": [{"Ref": "WebAclArn"}, ""]},
+        {"Fn::Equals": [{"Ref": "CreateWebAcl"}, "true"]}]}  # a business may save its cost (about $6 a month)
+    assert params["CreateWebAcl"]["Default"] == "true"
+    assert params["WebAclArn"]["Default"] == "" and "us-east-1" in params["WebAclArn"]["AllowedPattern"]
+    config = res["AppDistribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAclArn", {"Ref": "WebAclArn"}, {"Fn::If": [
+        "CreatePublicWebAcl", {"Fn::GetAtt": ["PublicWebAcl", "Arn"]}, {"Ref": "AWS::NoValue"}]}]}
+    props = acl["Properties"]
+    assert props["DefaultAction"] == {"Allow": {}}
+    (rule,) = props["Rules"]
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["AggregateKeyType"] == "IP" and rate["Limit"] == {"Ref": "WafRateLimit"}
+    assert rate["EvaluationWindowSec"] == 300 and params["WafRateLimit"]["MinValue"] >= 10
+    paths = {s["ByteMatchStatement"]["SearchString"]: s["ByteMatchStatement"]
+             for s in rate["ScopeDownStatement"]["OrStatement"]["Statements"]}
+    assert set(paths) == set(PUBLIC_PATHS) == {"/public/bookings", "/public/availability"}
+    assert all(m["PositionalConstraint"] == "STARTS_WITH" and m["FieldToMatch"] == {"UriPath": {}} for m in paths.values())
+    routes = {route for route in load_app().routes}
+    assert {"/public/bookings", "/public/availability"} <= routes
+    block = rule["Action"]["Block"]["CustomResponse"]
+    assert block["ResponseCode"] == 429 and {"Name": "Retry-After", "Value": "300"} in block["ResponseHeaders"]
+    body = json.loads(props["CustomResponseBodies"][block["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "too_many_requests"  # the app's own error shape
+
+
+def test_the_api_counts_each_viewer_by_their_own_address_behind_cloudfront(packaged):
+    tpl = packaged["template"]
+    res = tpl["Resources"]
+    config = res["AppDistribution"]["Properties"]["DistributionConfig"]
+    (viewer,) = config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert viewer == {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["ApiViewerFunction", "FunctionMetadata.FunctionARN"]}}
+    assert "request.headers['x-viewer-address'] = { value: event.viewer.ip }" in res["ApiViewerFunction"]["Properties"]["FunctionCode"]
+    api = {o["Id"]: o for o in config["Origins"]}["api"]
+    secret = {"Fn::Sub": "{{resolve:secretsmanager:${LimitsSecret}:SecretString}}"}
+    assert api["OriginCustomHeaders"] == [{"HeaderName": "X-Origin-Verify", "HeaderValue": secret}]
+    assert res["LimitsSecret"]["Type"] == "AWS::SecretsManager::Secret"
+    assert res["LimitsSecret"]["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    for fid, fn in functions(tpl).items():
+        assert fn["Properties"]["Environment"]["Variables"]["LIMITS_SECRET"] == secret, fid
+
+
+def test_the_web_acl_alone_is_a_template_for_us_east_1_that_passes_cfn_lint(tmp_path):
+    from infra.template import waf
+
+    out = tmp_path / "waf.json"
+    waf.main(["--out", str(out)])
+    template = json.loads(out.read_text())
+    assert template["Resources"]["PublicWebAcl"]["Properties"]["Scope"] == "CLOUDFRONT"
+    assert template["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["PublicWebAcl", "Arn"]}
+    lint = Path(sys.executable).parent / "cfn-lint"
+    done = subprocess.run([str(lint), "--format", "parseable", "--regions", "us-east-1", str(out)], capture_output=True, text=True)
+    errors = [line for line in done.stdout.splitlines() if ":E" in line]
+    assert not errors and done.returncode != 1 and not done.returncode & 2, done.stdout or done.stderr
 
 
 def test_every_web_folder_the_distribution_serves_exists_with_its_index():

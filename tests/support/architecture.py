@@ -6,7 +6,7 @@ Layers, top to bottom; a module may import its own layer or any layer below, nev
     app.py
     routes                                    the HTTP edge, one blueprint per capability
     events                                    stream automations, day-before reminders
-    booking field invoicing orders reviews scheduling   the capabilities
+    booking field invoicing limits orders reviews scheduling   the capabilities
     setup staff workflow                      what the capabilities stand on
     data mail                                 models and DynamoDB helpers; email
     core                                      settings, clock, errors, ids, times, aws, ...
@@ -24,7 +24,7 @@ LAYERS = (
     ("app",),
     ("routes",),
     ("events",),
-    ("booking", "field", "invoicing", "orders", "reviews", "scheduling"),
+    ("booking", "field", "invoicing", "limits", "orders", "reviews", "scheduling"),
     ("setup", "staff", "workflow"),
     ("data", "mail"),
     ("core",),

@@ -1,11 +1,15 @@
 """The booking page in a real browser: Debian's Chromium, headless, phone-sized, driven by
-Playwright against the whole local system (`python -m infra.local`, as `make run` starts it).
-What it needs, and when it is skipped: tests/support/browser.py.
+Playwright against the whole local system (`python -m infra.local`, as `make run` starts it),
+with the abuse limits as they are by default (the form waits out the minimum time itself).
+What it needs, and when it is skipped: tests/support/browser.py. The accessibility check runs
+axe-core when its `axe.min.js` is at AXE_CORE_JS or in node_modules/ (`npm install axe-core`).
 """
+import os
 import re
 import time
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -50,6 +54,12 @@ def test_a_customer_books_a_visit_on_a_phone(page, system):
     survey.check()
     expect(survey).to_be_checked()
 
+    # the business works in service areas: the postcode comes before the times
+    expect(page.get_by_text("Enter the postcode of the visit to see free times.")).to_be_visible()
+    expect(page.locator("button.bk-slot")).to_have_count(0)
+    page.get_by_label("Postcode of the visit", exact=True).fill("BS1 4DJ")
+    page.get_by_label("Postcode of the visit", exact=True).press("Enter")
+
     # a weekday a few days ahead, then its first free time
     day = weekday_ahead()
     page.get_by_label("Date", exact=True).fill(day.isoformat())
@@ -67,7 +77,7 @@ def test_a_customer_books_a_visit_on_a_phone(page, system):
     page.get_by_label("Phone number").fill("07700 900 555")
     page.get_by_label("Street address").fill("9 Quay Street")
     page.get_by_label("Town or city").fill("Bristol")
-    page.get_by_label("Postcode", exact=True).fill("BS1 4DJ")
+    expect(page.get_by_label("Postcode", exact=True)).to_have_value("BS1 4DJ")  # taken from the one above
     page.get_by_label("Anything we should know?").fill("Three sash windows; parking on the street.")
     page.get_by_role("button", name="Book visit").click()
 
@@ -106,7 +116,7 @@ def test_a_customer_books_a_visit_on_a_phone(page, system):
 # --- keyboard only -----------------------------------------------------------------------------
 
 FIELDS = {  # label -> id of the control it names
-    "Postcode of the visit (optional)": "bk-area",
+    "Postcode of the visit": "bk-area",
     "Date": "bk-date",
     "Full name": "bk-name",
     "Email address": "bk-email",
@@ -176,7 +186,14 @@ def test_the_form_works_with_a_keyboard_and_announces_errors(page, system):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     expect(page.get_by_role("radio", name="Measure and quote visit")).to_be_checked()
+    # the postcode first (it is the next stop), Enter shows its times without sending the form
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_id("bk-area")
+    expect(page.locator(":focus")).to_have_attribute("aria-required", "true")
+    page.keyboard.type("BS1 4DJ")
+    page.keyboard.press("Enter")
     expect(page.locator("button.bk-slot").first).to_be_visible()
+    expect(page.locator(":focus")).to_have_id("bk-area")
     for _ in range(30):
         page.keyboard.press("Tab")
         if focused(page).evaluate("e => e.classList.contains('bk-slot')"):
@@ -192,12 +209,19 @@ def test_the_form_works_with_a_keyboard_and_announces_errors(page, system):
 # --- the manage page ---------------------------------------------------------------------------
 
 def book_through_the_api(system, day: date) -> dict:
-    slots = requests.get(f"{system.url}/public/availability", timeout=10,
-                         params={"service_id": "survey", "date": day.isoformat(), "days": 1}).json()["slots"]
-    r = requests.post(f"{system.url}/public/bookings", headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=10, json={
-        "service_id": "survey", "start": slots[0]["start"],
+    """As the form does: the free times (with a form token), then the booking, sent again after
+    the Retry-After the API asks for when it comes sooner than the form's minimum time."""
+    answer = requests.get(f"{system.url}/public/availability", timeout=10,
+                          params={"service_id": "survey", "date": day.isoformat(), "days": 1}).json()
+    booking = {
+        "service_id": "survey", "start": answer["slots"][0]["start"], "form_token": answer["form_token"],
         "customer": {"name": "Kim Lee", "email": "kim.lee@example.net", "phone": "0117 496 0101"},
-        "address": {"street": "4 Mill Lane", "city": "Bristol", "postcode": "BS3 1AA"}})
+        "address": {"street": "4 Mill Lane", "city": "Bristol", "postcode": "BS3 1AA"}}
+    key = str(uuid.uuid4())
+    r = requests.post(f"{system.url}/public/bookings", headers={"Idempotency-Key": key}, timeout=10, json=booking)
+    if r.status_code == 429 and r.json()["error"]["code"] == "submitted_too_soon":
+        time.sleep(int(r.headers["Retry-After"]))
+        r = requests.post(f"{system.url}/public/bookings", headers={"Idempotency-Key": key}, timeout=10, json=booking)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -275,3 +299,85 @@ def test_the_customer_moves_and_cancels_the_booking_from_the_link(page, system):
     expect(page.get_by_role("button", name="Change the time")).to_have_count(0)
     assert api_view(system, late)["step"] == "scheduled"
     assert page.errors == []
+
+
+# --- service areas -------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def axe_script() -> Path | None:
+    for candidate in (os.environ.get("AXE_CORE_JS"), ROOT / "node_modules" / "axe-core" / "axe.min.js"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def axe_violations(page) -> list:
+    page.add_script_tag(path=str(axe_script()))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}" for v in found]
+
+
+def screenshot(page, name: str) -> None:
+    """The date-and-time section at the top of the phone's screen, for a person to look at
+    (BOOKING_SCREENSHOTS: the folder, default the temporary one)."""
+    page.evaluate("document.getElementById('bk-step-2').scrollIntoView({block: 'start'})")
+    folder = Path(os.environ.get("BOOKING_SCREENSHOTS") or "/tmp")
+    page.screenshot(path=str(folder / name))
+
+
+def test_a_postcode_nobody_covers_is_said_clearly_and_no_times_are_shown(page, system):
+    page.goto(f"{system.url}/book/")
+    page.get_by_role("radio", name="Measure and quote visit").check()
+    area = page.get_by_label("Postcode of the visit", exact=True)
+    expect(area).to_have_accessible_description(re.compile("We check that we cover your area"))
+    area.fill("zz9 9zz")
+    area.press("Enter")
+
+    # at the field (linked, invalid), in the times' place, and aloud; the focus stays put
+    message = "Sorry, we do not work in ZZ9 9ZZ: it is outside our service area."
+    expect(area).to_have_attribute("aria-invalid", "true")
+    expect(area).to_have_accessible_description(re.compile(re.escape("Error: " + message)))
+    expect(page.locator(".bk-times")).to_contain_text("No free times to show for ZZ9 9ZZ. Check the postcode, or call us.")
+    expect(page.get_by_role("status")).to_contain_text(message)
+    expect(area).to_be_focused()
+    expect(page.locator("button.bk-slot")).to_have_count(0)
+    screenshot(page, "booking-not-served.png")
+
+    # sending the form anyway names the problem first and leads back to the postcode
+    page.get_by_role("button", name="Book visit").click()
+    summary = page.get_by_role("group", name="There is a problem")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link").first).to_have_text(message)
+    summary.get_by_role("link").first.click()
+    expect(area).to_be_focused()
+
+    # a postcode that is covered shows the times again
+    area.fill("BA1 2QT")
+    area.press("Enter")
+    expect(page.locator("button.bk-slot").first).to_be_visible()
+    expect(area).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".bk-times")).not_to_contain_text("No free times to show")
+    screenshot(page, "booking-times.png")
+    assert page.errors == []
+
+
+def test_the_form_has_no_accessibility_violations_in_its_states(page, system):
+    if axe_script() is None:
+        pytest.skip("axe-core is not installed: npm install axe-core (or set AXE_CORE_JS to its axe.min.js)")
+    page.goto(f"{system.url}/book/")
+    expect(page.get_by_role("radio")).to_have_count(4)
+    assert axe_violations(page) == [], "the form as it loads"
+    page.get_by_role("radio", name="Measure and quote visit").check()
+    area = page.get_by_label("Postcode of the visit", exact=True)
+    area.fill("ZZ9 9ZZ")
+    area.press("Enter")
+    expect(area).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(page) == [], "a postcode nobody covers"
+    area.fill("BS1 4DJ")
+    area.press("Enter")
+    expect(page.locator("button.bk-slot").first).to_be_visible()
+    page.get_by_role("button", name="Book visit").click()
+    expect(page.get_by_role("group", name="There is a problem")).to_be_focused()
+    assert axe_violations(page) == [], "the form with its errors"

@@ -279,13 +279,19 @@
     control.classList.add(control.tagName === 'TEXTAREA' ? 'bk-textarea' : 'bk-input');
     var hint = options.hint ? el('p', { class: 'bk-hint', id: id + '-hint' }, options.hint) : null;
     var error = el('p', { class: 'bk-error-message', id: id + '-error', hidden: true });
-    var label = el('label', { class: 'bk-label', for: id }, options.label,
-      options.optional ? el('span', { class: 'bk-optional' }, ' (optional)') : null);
+    var label = el('label', { class: 'bk-label', for: id });
     var wrapper = el('div', { class: 'bk-field' + (options.className ? ' ' + options.className : '') }, label, hint, error, control);
+    function setLabel(text, optional) {
+      label.replaceChildren(text, optional ? el('span', { class: 'bk-optional' }, ' (optional)') : '');
+      if (optional) control.removeAttribute('aria-required'); else control.setAttribute('aria-required', 'true');
+    }
+    setLabel(options.label, options.optional);
     var f = {
       element: wrapper,
       control: control,
       label: options.label,
+      setLabel: setLabel,
+      setHint: function (text) { if (hint) hint.textContent = text; },
       setError: function (message) {
         error.replaceChildren(el('span', { class: 'bk-visually-hidden' }, 'Error: '), message);
         error.hidden = false;
@@ -350,8 +356,10 @@
   // --- the free-times picker (used to book and to reschedule) -------------------------------
 
   /**
-   * A postcode filter, a date and the free times of `config.days` days from it, grouped by day.
-   * options: prefix (id prefix), announce, onSelect(slot), dateLabel, postcode (initial).
+   * A postcode, a date and the free times of `config.days` days from it, grouped by day.
+   * options: prefix (id prefix), announce, onSelect(slot), dateLabel, postcode (initial),
+   * onAnswer(data) (each availability answer). The postcode filters the times; once
+   * `requirePostcode(true)` (the business works in service areas) no times are shown before it.
    * The functions below share the picker's elements and state through `p`.
    */
   function SlotPicker(options) {
@@ -361,6 +369,8 @@
       level: options.headingLevel || 3,
       state: { serviceId: null, from: today(), slots: null, timezone: null, selected: null, seq: 0, open: {} },
       debounce: null,
+      postcodeRequired: false,
+      notServed: null, // the postcode the API said nobody covers, while it is in the field
     };
     buildPicker(p);
     watchPickerInputs(p);
@@ -373,7 +383,7 @@
     var prefix = p.prefix;
     p.areaField = field({
       id: prefix + '-area', label: 'Postcode of the visit', optional: true,
-      hint: 'To see only times when a technician covers your area.',
+      hint: AREA_HINT_OPTIONAL,
       control: el('input', { type: 'text', autocomplete: 'postal-code', autocapitalize: 'characters', spellcheck: 'false', maxlength: '10', value: options.postcode || '' }),
     });
     p.dateField = field({
@@ -397,6 +407,9 @@
       el('div', { class: 'bk-picker-inputs' }, p.areaField.element, p.dateField.element), p.times, p.selectedNote);
   }
 
+  var AREA_HINT_OPTIONAL = 'To see only times when a technician covers your area.';
+  var AREA_HINT_REQUIRED = 'We check that we cover your area, then show the free times.';
+
   function watchPickerInputs(p) {
     var dateField = p.dateField;
     dateField.control.addEventListener('change', function () {
@@ -412,10 +425,33 @@
         }
       }, 250);
     });
-    p.areaField.control.addEventListener('change', function () {
-      if (p.options.onPostcode) p.options.onPostcode(p.areaField.value());
-      loadSlots(p);
+    p.areaField.control.addEventListener('change', function () { postcodeChanged(p); });
+    p.areaField.control.addEventListener('keydown', function (event) {
+      // Enter in the postcode shows the times for it; it does not send the whole form.
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      postcodeChanged(p);
     });
+  }
+
+  function postcodeChanged(p) {
+    var value = p.areaField.value();
+    if (value === p.lastPostcode) return;
+    p.lastPostcode = value;
+    if (p.options.onPostcode) p.options.onPostcode(value);
+    loadSlots(p);
+  }
+
+  /** The business works in service areas: the postcode comes first, and is required. */
+  function requirePostcode(p, required) {
+    p.postcodeRequired = !!required;
+    p.areaField.setLabel('Postcode of the visit', !required);
+    p.areaField.setHint(required ? AREA_HINT_REQUIRED : AREA_HINT_OPTIONAL);
+    if (p.state.serviceId && !p.areaField.value()) loadSlots(p);
+  }
+
+  function askForPostcode(p) {
+    return p.state.serviceId && p.postcodeRequired && !p.areaField.value();
   }
 
   /** What the booking form and the manage page use: the element, the chosen time and commands. */
@@ -426,6 +462,11 @@
       times: p.times,
       get selected() { return state.selected; },
       get postcode() { return p.areaField.value(); },
+      get postcodeRequired() { return p.postcodeRequired; },
+      /** The postcode the API said nobody covers, while it is still in the field. */
+      get notServed() { return p.notServed && p.notServed.postcode === p.areaField.value() ? p.notServed : null; },
+      requirePostcode: function (required) { requirePostcode(p, required); },
+      areaControl: p.areaField.control,
       setService: function (serviceId) {
         if (state.serviceId === serviceId) return Promise.resolve();
         state.serviceId = serviceId;
@@ -457,12 +498,18 @@
         p.slotError.hidden = true;
         p.times.classList.remove('bk-field--error');
       },
-      /** What an error-summary link should focus: the first time button, else the date. */
+      /** What an error-summary link should focus: the first time button, else the date (or the postcode, when times wait for it). */
       focusTarget: function () {
+        if (askForPostcode(p) || pickerApiNotServed(p)) return p.areaField.control;
         return p.days.querySelector('.bk-slot-grid:not([hidden]) .bk-slot') || p.days.querySelector('.bk-day-toggle') || p.dateField.control;
       },
+      setAreaError: function (message) { p.areaField.setError(message); },
       slotErrorId: p.slotError.id,
     };
+  }
+
+  function pickerApiNotServed(p) {
+    return p.notServed && p.notServed.postcode === p.areaField.value();
   }
 
   function shiftDates(p, count) {
@@ -480,7 +527,7 @@
     p.dateField.clearError();
     var postcode = p.areaField.value();
     if (postcode && (postcode.length > 10 || !/^[A-Za-z0-9 ]+$/.test(postcode))) {
-      p.areaField.setError('Enter a postcode using letters and numbers only, or leave it empty');
+      p.areaField.setError(p.postcodeRequired ? 'Enter a postcode using letters and numbers only' : 'Enter a postcode using letters and numbers only, or leave it empty');
       ok = false;
     }
     if (!validDay(p.dateField.control.value)) {
@@ -498,6 +545,14 @@
       renderSlots(p);
       return Promise.resolve();
     }
+    if (askForPostcode(p)) {
+      state.seq += 1; // an answer still on its way is no longer wanted
+      state.slots = null;
+      p.notServed = null;
+      renderSlots(p);
+      p.options.announce('Enter the postcode of the visit to see free times.');
+      return Promise.resolve();
+    }
     if (!checkPickerInputs(p)) {
       p.options.announce('Check the postcode and date to see free times.');
       return Promise.resolve();
@@ -511,6 +566,8 @@
     p.options.announce('Loading free times…');
     return api('/public/availability?' + query.toString()).then(function (answer) {
       if (seq !== state.seq) return;
+      p.notServed = null;
+      if (p.options.onAnswer) p.options.onAnswer(answer.data);
       state.slots = answer.data.slots || [];
       state.timezone = answer.data.timezone || null;
       var lost = keepSelectionIfStillFree(p);
@@ -527,6 +584,8 @@
   function slotsFailed(p, error) {
     var state = p.state;
     state.slots = null;
+    p.notServed = null;
+    if (error.code === 'area_not_served') return areaNotServed(p, error);
     renderSlots(p);
     var handled = false;
     var past = error.status === 422 && Array.isArray(error.details) &&
@@ -550,6 +609,18 @@
       handled ? null : el('button', { type: 'button', class: 'bk-link-button', onclick: function () { loadSlots(p); } }, 'Try again'));
     p.status.hidden = false;
     p.options.announce(handled ? 'Check the postcode and date.' : error.message);
+  }
+
+  /** Nobody covers the postcode: say so next to it, in the times' place and aloud; focus stays. */
+  function areaNotServed(p, error) {
+    var postcode = p.areaField.value();
+    p.notServed = { postcode: postcode, message: error.message };
+    renderSlots(p);
+    p.areaField.setError(error.message);
+    var shown = postcode.replace(/\s+/g, ' ').toUpperCase();
+    p.status.replaceChildren(el('span', { class: 'bk-not-served' }, 'No free times to show for ' + shown + '. Check the postcode, or ' + callUs() + '.'));
+    p.status.hidden = false;
+    p.options.announce(error.message + ' Check the postcode, or ' + callUs() + '.');
   }
 
   function slotInRange(p, slot) {
@@ -594,7 +665,8 @@
     p.days.replaceChildren();
     p.slotError.hidden = true;
     if (state.slots === null) {
-      p.status.textContent = state.serviceId ? '' : 'Choose a service to see free times.';
+      p.status.textContent = !state.serviceId ? 'Choose a service to see free times.'
+        : askForPostcode(p) ? 'Enter the postcode of the visit to see free times.' : '';
       p.status.hidden = !p.status.textContent;
       p.pager.hidden = true;
       p.timezoneNote.hidden = true;
@@ -705,6 +777,7 @@
       serviceId: null,
       pending: null, // {key, json}: the Idempotency-Key of the submission being attempted
       sending: false,
+      token: null, // {value, at}: the form token the API gave with the services or free times
     };
     buildBookingForm(f);
     container.replaceChildren(f.live.element, f.form, f.confirmation);
@@ -747,6 +820,7 @@
       prefix: 'bk', announce: f.live.say, dateLabel: 'Date',
       afterSelect: 'Next, enter your details.',
       onSelect: function (slot) { if (slot) f.alternatives.replaceChildren(); },
+      onAnswer: function (data) { rememberToken(f, data.form_token); },
       onPostcode: function (value) {
         var current = f.fields.postcode.control;
         if (!current.value.trim() || current.dataset.copied === current.value) {
@@ -775,9 +849,29 @@
       content);
   }
 
+  // The API refuses a booking sent sooner than a few seconds after the form got its token (a
+  // person needs longer; a bot does not wait), or with a token older than a few hours. Keep the
+  // one from when the page was shown; take a newer one from the free times after half an hour.
+  var TOKEN_FRESH_MS = 30 * 60 * 1000;
+  var MAX_WAIT_SECONDS = 10;
+
+  function rememberToken(f, token) {
+    if (token && (!f.token || Date.now() - f.token.at > TOKEN_FRESH_MS)) f.token = { value: token, at: Date.now() };
+  }
+
+  /** A new token (the old one was refused as expired): the services answer carries one. */
+  function freshToken(f) {
+    return api('/public/services').then(function (answer) {
+      f.token = null;
+      rememberToken(f, answer.data.form_token);
+    });
+  }
+
   function loadServices(f) {
     api('/public/services').then(function (answer) {
       f.services = answer.data.services || [];
+      rememberToken(f, answer.data.form_token);
+      f.picker.requirePostcode(!!answer.data.service_areas);
       renderServices(f);
     }, function (error) {
       f.serviceList.replaceChildren(el('p', { class: 'bk-picker-status' }, error.message, ' ',
@@ -829,9 +923,14 @@
       setServiceError(f, 'Choose a service');
       problems.push({ target: f.serviceList.querySelector('input') || f.serviceFieldset, message: 'Choose a service' });
     }
-    if (!picker.selected) {
-      picker.setError('Choose a time for the visit');
-      problems.push({ target: f.serviceId ? picker.focusTarget() : f.serviceList.querySelector('input') || f.serviceFieldset, message: 'Choose a time for the visit' });
+    if (picker.notServed) {
+      picker.setAreaError(picker.notServed.message);
+      problems.push({ target: picker.areaControl, message: picker.notServed.message });
+    } else if (!picker.selected) {
+      var first = picker.postcodeRequired && !picker.postcode ? 'Enter the postcode of the visit, then choose a time' : 'Choose a time for the visit';
+      picker.setError(first);
+      if (picker.postcodeRequired && !picker.postcode) picker.setAreaError('Enter the postcode of the visit');
+      problems.push({ target: f.serviceId ? picker.focusTarget() : f.serviceList.querySelector('input') || f.serviceFieldset, message: first });
     }
     if (!fields.name.value()) problem(fields.name, 'Enter your full name');
     var email = fields.email.value();
@@ -878,7 +977,7 @@
       notes: fields.notes.value() || null,
       website: f.honeypot.value,
     };
-    var json = JSON.stringify(body);
+    var json = JSON.stringify(body); // without the token: a fresher token is the same booking
     // One key per submission attempt: a resend of the same booking (after a lost answer)
     // reuses it, so the API books once; a changed booking gets a new key.
     if (!f.pending || f.pending.json !== json) f.pending = { key: uuid(), json: json };
@@ -892,12 +991,29 @@
     f.form.setAttribute('aria-busy', on ? 'true' : 'false');
   }
 
+  /** Send once more when the API asks to wait a moment (sent too soon) or for a fresh token. */
+  function postBooking(f, body, key, again) {
+    var send = function () {
+      body.form_token = f.token ? f.token.value : null;
+      return api('/public/bookings', { method: 'POST', body: body, headers: { 'Idempotency-Key': key } });
+    };
+    return withRetries(send, 3).catch(function (error) {
+      if (again <= 0) throw error;
+      var wait = error.details && error.details.retry_after;
+      if (error.status === 429 && error.code === 'submitted_too_soon' && wait <= MAX_WAIT_SECONDS) {
+        return sleep(wait * 1000).then(function () { return postBooking(f, body, key, again - 1); });
+      }
+      if (error.status === 422 && error.code === 'form_token_invalid') {
+        return freshToken(f).then(function () { return postBooking(f, body, key, again - 1); }, function () { throw error; });
+      }
+      throw error;
+    });
+  }
+
   function sendBooking(f, body, key) {
     setSending(f, true);
     f.live.say('Booking your visit…');
-    withRetries(function () {
-      return api('/public/bookings', { method: 'POST', body: body, headers: { 'Idempotency-Key': key } });
-    }, 3).then(function (answer) {
+    postBooking(f, body, key, 2).then(function (answer) {
       f.pending = null;
       showConfirmation(f, answer.data, body);
     }, function (error) {
@@ -905,6 +1021,12 @@
       if (error.status === 409 && error.code === 'slot_taken') {
         f.pending = null;
         offerAlternatives(f, (error.details && error.details.alternatives) || []);
+      } else if (error.code === 'area_not_served') {
+        f.pending = null;
+        showNotServed(f, error);
+      } else if (error.code === 'too_many_bookings') {
+        f.pending = null;
+        showTooManyBookings(f, error);
       } else if (error.status === 422 && Array.isArray(error.details)) {
         f.pending = null;
         showServerProblems(f, error);
@@ -917,6 +1039,23 @@
         f.live.say(message);
       }
     });
+  }
+
+  /** Nobody covers the visit's postcode: said at the postcode, in the summary and aloud. */
+  function showNotServed(f, error) {
+    var postcode = f.fields.postcode;
+    var message = error.message + ' Check the postcode, or ' + callUs() + '.';
+    postcode.setError(error.message);
+    showBookingProblems(f, [{ target: postcode.control, message: message }]);
+  }
+
+  /** The email address or phone number already holds as many upcoming bookings as can be made online. */
+  function showTooManyBookings(f, error) {
+    var key = SERVER_FIELDS[error.details && error.details.field] || 'email';
+    var item = f.fields[key];
+    item.setError(key === 'phone' ? 'This phone number already has as many upcoming bookings as can be made online'
+      : 'This email address already has as many upcoming bookings as can be made online');
+    showBookingProblems(f, [{ target: item.control, message: error.message }]);
   }
 
   /** The API's names of the booking's fields, and the form's. */
