@@ -5,19 +5,26 @@ scans. The infrastructure template, the local system and the tests build their t
 definitions (`ALL_MODELS`).
 """
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import settings
+from chalicelib.data import entries
+# The parts of an order are imported from here too, as before (data.attributes holds them).
+from chalicelib.data.attributes import Address, Customer, EntryList, LineItem, Move, Note, Photo, Signature  # noqa: F401
+from chalicelib.data.counters import CounterModel
+from chalicelib.data.entries import OrderEntryModel
 
 # A constant partition for the listing indexes: a service business creates hundreds of orders a
 # day, far below one partition's limits, and a single partition keeps "newest first" one query.
@@ -89,66 +96,6 @@ class WorkflowModel(Model):
     current_version = NumberAttribute(null=True)
 
 
-class Customer(MapAttribute):
-    name = UnicodeAttribute()
-    email = UnicodeAttribute(null=True)
-    phone = UnicodeAttribute(null=True)
-
-
-class Address(MapAttribute):
-    street = UnicodeAttribute()
-    city = UnicodeAttribute()
-    postcode = UnicodeAttribute()
-
-
-class LineItem(MapAttribute):
-    item_id = UnicodeAttribute()
-    description = UnicodeAttribute()
-    quantity = NumberAttribute()
-    unit_price_cents = NumberAttribute()
-    price_item_id = UnicodeAttribute(null=True)
-    added_by = UnicodeAttribute()
-    added_at = UTCDateTimeAttribute()
-
-
-class Note(MapAttribute):
-    note_id = UnicodeAttribute()
-    text = UnicodeAttribute()
-    author = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
-
-
-class Move(MapAttribute):
-    """One entry of an order's append-only history."""
-
-    from_step = UnicodeAttribute(null=True)
-    to_step = UnicodeAttribute()
-    by = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
-    note = UnicodeAttribute(null=True)
-    # The client's Idempotency-Key (hashed) for a move: a replay finds it and changes nothing.
-    key = UnicodeAttribute(null=True)
-
-
-class Photo(MapAttribute):
-    photo_id = UnicodeAttribute()
-    s3_key = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size_bytes = NumberAttribute()
-    uploaded_by = UnicodeAttribute()
-    uploaded_at = UTCDateTimeAttribute()
-
-
-class Signature(MapAttribute):
-    """The customer's signature, drawn on the technician's phone, stored as a PNG in S3."""
-
-    signature_id = UnicodeAttribute()
-    s3_key = UnicodeAttribute()
-    signed_by = UnicodeAttribute()
-    captured_by = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
-
-
 class OrdersByCreated(GlobalSecondaryIndex):
     class Meta:
         index_name = "by-created"
@@ -214,7 +161,13 @@ class OrdersByClosedMonth(GlobalSecondaryIndex):
 
 
 class OrderModel(Model):
-    """A work order. `version` guards every write (optimistic locking)."""
+    """A work order. `version` guards every write (optimistic locking).
+
+    The item stays small and bounded: its history, notes and photos are entries beside it
+    (`data.entries`), here as lists that are read with it and written with it (`EntryList`);
+    the counts say how many there are (an item of the old layout holds them inline instead:
+    `from_raw_data`). Its line items (at most `items.MAX_LINE_ITEMS`) stay on it: the exit
+    conditions and the invoice read them with the order."""
 
     class Meta(_Meta):
         table_name = settings.ORDERS_TABLE
@@ -244,10 +197,10 @@ class OrderModel(Model):
     # Set when the order came with an Idempotency-Key (the order id is derived from it).
     booking_key_hash = UnicodeAttribute(null=True)
     line_items = ListAttribute(of=LineItem, default=list)
-    notes = ListAttribute(of=Note, default=list)
-    history = ListAttribute(of=Move, default=list)
-    photos = ListAttribute(of=Photo, default=list)
     signature = Signature(null=True)
+    history_count = NumberAttribute(default=0)
+    notes_count = NumberAttribute(default=0)
+    photos_count = NumberAttribute(default=0)
     # Kept by orders.track_step whenever `step` changes, for the review indexes: `open_step` and
     # `sla_due_at` while the step is not an end step (`sla_due_at` only when it has an SLA),
     # `closed_month` ("YYYY-MM", UTC) once it is.
@@ -255,12 +208,49 @@ class OrderModel(Model):
     sla_due_at = UTCDateTimeAttribute(null=True)
     closed_month = UnicodeAttribute(null=True)
 
+    # Not attributes of the item: the entries beside it.
+    history = EntryList("history_count")
+    notes = EntryList("notes_count")
+    photos = EntryList("photos_count")
+
     by_created = OrdersByCreated()
     by_appointment = OrdersByAppointment()
     by_step = OrdersByStep()
     by_technician = OrdersByTechnician()
     by_open_step = OrdersByOpenStep()
     by_closed_month = OrdersByClosedMonth()
+
+    def __init__(self, hash_key=None, range_key=None, _user_instantiated=True, **attributes):
+        lists = {name: attributes.pop(name) for name in ("history", "notes", "photos") if name in attributes}
+        super().__init__(hash_key, range_key, _user_instantiated=_user_instantiated, **attributes)
+        for name, value in lists.items():
+            setattr(self, name, value)
+
+    @classmethod
+    def from_raw_data(cls, data):
+        """Every read (get, query, batch_get, a stream image) comes through here. An item stored
+        before order entries holds its history, notes and photos inline: the order holds them as
+        stored entries (with their counts), and its next write moves them beside it."""
+        rest, inline = entries.take_inline(data) if data else (data, {})
+        order = super().from_raw_data(rest)
+        entries.hold_inline(order, inline)
+        return order
+
+    def save(self, condition=None, *, add_version_condition=True):
+        """Save the item and, in the same transaction, the entries added since it was read (and
+        those an item of the old layout held inline)."""
+        order: OrderModel = self
+        new = entries.new_items(order)
+        if not new:
+            answer = super().save(condition, add_version_condition=add_version_condition)
+        else:
+            with TransactWrite(connection=Connection(region=settings.region())) as tx:
+                tx.save(order, condition=condition)
+                for item in new:
+                    tx.save(item)
+            answer = {}
+        entries.saved(order)
+        return answer
 
 
 class CalendarDayModel(Model):
@@ -283,12 +273,20 @@ class CalendarDayModel(Model):
 
 
 class IdempotencyModel(Model):
-    """Table layout the Powertools DynamoDBPersistenceLayer expects (key `id`, TTL `expiration`)."""
+    """Table layout the Powertools DynamoDBPersistenceLayer expects (key `id`, TTL `expiration`).
+    The API's Idempotency-Key records live here too (`data.request_keys`): the route, caller and
+    body hash a key is bound to, and the answer it got (zlib-compressed JSON)."""
 
     class Meta(_Meta):
         table_name = settings.IDEMPOTENCY_TABLE
 
     id = UnicodeAttribute(hash_key=True)
+    expiration = NumberAttribute(null=True)  # epoch seconds; DynamoDB TTL
+    route = UnicodeAttribute(null=True)
+    caller = UnicodeAttribute(null=True)
+    fingerprint = UnicodeAttribute(null=True)
+    answer_status = NumberAttribute(null=True)
+    answer = BinaryAttribute(null=True, legacy_encoding=False)
 
 
 class SequenceModel(Model):
@@ -403,6 +401,7 @@ class ReviewModel(Model):
 
 # Every table, for the infrastructure template, the local system and batch_get.
 ALL_MODELS = (
-    StaffModel, CatalogModel, WorkflowModel, OrderModel, CalendarDayModel, IdempotencyModel, InvoiceModel,
-    SequenceModel, ReviewModel,
+    StaffModel, CatalogModel, WorkflowModel, OrderModel, OrderEntryModel, CalendarDayModel, IdempotencyModel,
+    InvoiceModel, SequenceModel, ReviewModel,
+    CounterModel,  # the abuse limits' counters (chalicelib/data/counters.py)
 )

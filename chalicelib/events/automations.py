@@ -7,6 +7,7 @@ redelivered record does nothing twice. Per-record failures go back to Lambda as
 `batchItemFailures`: one bad record neither blocks nor drops the others.
 """
 import functools
+import re
 from zoneinfo import ZoneInfo
 
 from chalicelib.booking import manage as booking_manage
@@ -31,25 +32,35 @@ CUSTOMER_MESSAGES = {
 }
 
 
-def notify_customer(order: OrderModel, step: process_map.Step) -> dict:
+def notify_customer(order: OrderModel, step: process_map.Step, key: str | None = None) -> dict:
     """Email the customer that their order entered `step`; a booking, a reschedule and a
     cancellation carry an .ics file for their calendar."""
     subject, message = CUSTOMER_MESSAGES.get(step.key, ("Update on your work order", f"Your work order is now: {step.label}."))
     invite = "cancel" if step.key == "cancelled" else ("publish" if step.key == "scheduled" else None)
-    return _email_customer(order, subject, message, invite)
+    return _email_customer(order, subject, message, invite, key)
 
 
-def notify_rescheduled(order: OrderModel) -> dict:
-    return _email_customer(order, "Your appointment has moved", "Your appointment has been moved to the new time below.", "publish")
+def notify_rescheduled(order: OrderModel, key: str | None = None) -> dict:
+    return _email_customer(order, "Your appointment has moved", "Your appointment has been moved to the new time below.", "publish", key)
 
 
-def remind_customer(order: OrderModel) -> dict:
-    return _email_customer(order, "Reminder: your appointment is tomorrow", "This is a reminder of your appointment tomorrow.", None)
+def remind_customer(order: OrderModel, key: str | None = None) -> dict:
+    return _email_customer(order, "Reminder: your appointment is tomorrow", "This is a reminder of your appointment tomorrow.", None, key)
 
 
-def _email_customer(order: OrderModel, subject: str, message: str, invite: str | None) -> dict:
+def message_key(task: dict) -> str:
+    """The Message-ID of the email a task sends, the same each time the task runs: a resend
+    after a crash between sending and recording it is recognisably the same message (the local
+    outbox keeps one copy, mail programs show one)."""
+    return ".".join(re.sub(r"[^A-Za-z0-9_-]+", "-", str(task[name])) for name in sorted(task))
+
+
+def _email_customer(order: OrderModel, subject: str, message: str, invite: str | None, key: str | None) -> dict:
     if not order.customer.email:
         return {"sent": False, "reason": "the customer has no email address"}
+    to = messages.recipient(order.customer.email, order.customer.name)
+    if to is None:  # stored before the edge refused such addresses (a non-ASCII local part)
+        return {"sent": False, "reason": "the customer's email address cannot receive our emails"}
     business = catalog.business()
     tech = directory.find(order.technician_id)
     tz = _zone(business["timezone"])
@@ -91,11 +102,12 @@ def _email_customer(order: OrderModel, subject: str, message: str, invite: str |
         )
         attachments.append(("appointment.ics", "text/calendar", ics))
     email = messages.build(
-        messages.mailbox(order.customer.email, order.customer.name),
+        to,
         f"{subject} - {order.order_id}",
         text,
         html,
         attachments,
+        message_id=key,
     )
     return {"sent": True, "message_id": messages.send(email)}
 
@@ -105,7 +117,7 @@ def _zone(name: str):
     return ZoneInfo(name)
 
 
-def create_invoice(order: OrderModel, step: process_map.Step) -> dict:
+def create_invoice(order: OrderModel, step: process_map.Step, key: str | None = None) -> dict:
     """Invoice the order, email the invoice with its PDF and move the order to `invoiced`
     (chalicelib/invoicing.py). The invoice email also tells the customer the job is complete."""
     return lifecycle.create_invoice(order.order_id, clock.now())
@@ -137,12 +149,13 @@ def _run_once():
 
     @idempotent_function(data_keyword_argument="task", persistence_store=store, config=config)
     def run_automation(task: dict, order: OrderModel) -> dict:
+        key = message_key(task)
         if task["automation"] == "notify_rescheduled":
-            return notify_rescheduled(order)
+            return notify_rescheduled(order, key)
         if task["automation"] == "remind_customer":
-            return remind_customer(order)
+            return remind_customer(order, key)
         pm = versions.version(int(order.workflow_version))
-        return REGISTRY[task["automation"]](order, pm.step(task["step"]))
+        return REGISTRY[task["automation"]](order, pm.step(task["step"]), key)
 
     return run_automation
 
@@ -170,7 +183,7 @@ def entered_step(record: dict) -> tuple[OrderModel, int] | None:
     if new_step == old_step:
         return None
     order = OrderModel.from_raw_data(new_image)
-    return order, len(order.history)
+    return order, int(order.history_count or 0)  # the history is beside the order: its count is here
 
 
 def rescheduled(record: dict) -> OrderModel | None:

@@ -7,7 +7,8 @@ from chalicelib.core import ids, settings
 from chalicelib.core.aws import client
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.validation import Fields
-from chalicelib.data.models import OrderModel, Signature
+from chalicelib.data.models import Signature
+from chalicelib.data.request_keys import Answer, RequestKey
 from chalicelib.field import photos
 from chalicelib.orders import storage
 from chalicelib.staff.auth import Principal
@@ -33,25 +34,26 @@ def _png(value) -> bytes:
     return data
 
 
-def sign(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None) -> OrderModel:
+def sign(principal: Principal, order_id: str, body: dict, now: datetime, key: RequestKey | None) -> Answer:
     """Store the customer's signature (PNG) and record it on the order. A replay with the same
     key changes nothing; a new signature replaces the previous one."""
     fields = Fields(body)
     signed_by = fields.text("signed_by", 120)
     fields.raise_if_errors()
     png = _png(body.get("image_png_base64"))
-    order = photos.open_order(principal, order_id)
-    signature_id = ids.id_for_key("S-", order_id, key)
-    if order.signature is not None and order.signature.signature_id == signature_id:
-        return order
+    signature_id = ids.id_for_key("S-", order_id, key.key if key else None)
     s3_key = f"orders/{order_id}/signature/{signature_id}.png"
-    client("s3").put_object(Bucket=settings.files_bucket(), Key=s3_key, Body=png, ContentType="image/png")
-    signature = Signature(signature_id=signature_id, s3_key=s3_key, signed_by=signed_by, captured_by=principal.user_id, at=now)
+    stored = []  # the PNG goes to S3 once, whatever the attempts
 
-    def change(current):
-        if current.signature is not None and current.signature.signature_id == signature_id:
+    def apply(order):
+        if order.signature is not None and order.signature.signature_id == signature_id:
             return False
-        current.signature = signature
-        current.updated_at = now
+        photos.check_open(order)
+        if not stored:
+            client("s3").put_object(Bucket=settings.files_bucket(), Key=s3_key, Body=png, ContentType="image/png")
+            stored.append(s3_key)
+        order.signature = Signature(signature_id=signature_id, s3_key=s3_key, signed_by=signed_by,
+                                    captured_by=principal.user_id, at=now)
+        order.updated_at = now
 
-    return storage.append(principal, order_id, None, change)
+    return storage.change(principal, order_id, apply, key, 201)

@@ -1,10 +1,16 @@
 """Money after issue: payments (partial ones add up), voiding with a credit note, resending."""
 from datetime import datetime
 
-from chalicelib.core import ids, observability, times
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core import ids, observability, settings, times
 from chalicelib.core.errors import Conflict, ValidationFailed
 from chalicelib.core.validation import Fields
+from chalicelib.data import items, request_keys
 from chalicelib.data.models import InvoiceModel
+from chalicelib.data.request_keys import Answer, RequestKey
 from chalicelib.invoicing import (
     delivery,
     documents,
@@ -27,10 +33,11 @@ def _refused(message: str, code: str, field: str = "invoice") -> ValidationFaile
 
 
 def record_payment(principal: Principal, invoice_id: str, body: dict, now: datetime,
-                   key: str | None = None) -> tuple[InvoiceModel, bool]:
-    """Add a payment; partial payments add up, overpayment is refused. A replay of the same
-    Idempotency-Key adds nothing. Fully paid, the order moves to `paid`. Returns (invoice,
-    whether this call added the payment)."""
+                   key: RequestKey | None = None) -> Answer:
+    """Add a payment; partial payments add up, overpayment is refused, and an invoice takes at
+    most `items.MAX_PAYMENTS`. The payment and the Idempotency-Key's record (with the answer) are
+    written in one transaction: a replay gets the first answer and adds nothing. Fully paid, the
+    order moves to `paid` (a replay finishes that move if it was cut off)."""
     fields = Fields(body)
     amount = fields.integer("amount_cents", minimum=1, maximum=100_000_000_00)
     method = fields.text("method", 20)
@@ -38,14 +45,20 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
         fields.error("method", f"must be one of {', '.join(PAYMENT_METHODS)}")
     reference = fields.text("reference", 100, required=False)
     fields.raise_if_errors()
-    payment_id = ids.id_for_key("PAY-", invoice_id, key)
+    payment_id = ids.id_for_key("PAY-", invoice_id, key.key if key else None)
     for _ in range(MOVE_ATTEMPTS):
+        earlier = request_keys.earlier(key)
+        if earlier is not None:
+            invoice = invoice_view.load(invoice_id)
+            _settle(invoice, now)
+            return earlier if earlier.body is not None else Answer(earlier.status, invoice_view.view(invoice))
         invoice = invoice_view.load(invoice_id)
         if any(p["payment_id"] == payment_id for p in invoice.payments or []):
             _settle(invoice, now)
-            return invoice, False
+            return Answer(200, invoice_view.view(invoice))
         if invoice.status == "void":
             raise _refused("The invoice is void; it takes no payments.", "invoice_void")
+        items.check_room("payments", len(invoice.payments or []))
         paid = int(invoice.paid_cents or 0)
         balance = int(invoice.total_cents) - paid
         if amount > balance:
@@ -56,12 +69,25 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
                    "recorded_by": principal.user_id, "at": times.iso(now)}
         actions = [InvoiceModel.payments.set(list(invoice.payments or []) + [payment]),
                    InvoiceModel.paid_cents.set(paid + amount)]
+        # The invoice as it will be, for the answer (written with the key's record).
+        invoice.payments, invoice.paid_cents = list(invoice.payments or []) + [payment], paid + amount
         if amount == balance:
             actions += [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(now), InvoiceModel.open_status.remove()]
-        if invoice_state.update_invoice(invoice, actions, (InvoiceModel.paid_cents == paid) & (InvoiceModel.status == "issued")):
-            observability.count("InvoicePaymentRecorded")
-            _settle(invoice, now)
-            return invoice, True
+            invoice.status, invoice.paid_at, invoice.open_status = "paid", now, None
+        answer = Answer(201, invoice_view.view(invoice))
+        condition = (InvoiceModel.paid_cents == paid) & (InvoiceModel.status == "issued")
+        try:
+            with TransactWrite(connection=Connection(region=settings.region())) as tx:
+                tx.update(invoice, actions, condition=condition)
+                if key is not None:
+                    tx.save(request_keys.record(key, answer, now), condition=request_keys.unused())
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            continue  # the invoice or the key moved on: look again
+        observability.count("InvoicePaymentRecorded")
+        _settle(invoice, now)
+        return answer
     raise Conflict("The invoice is being changed by others right now; try again.", {"invoice_id": invoice_id})
 
 

@@ -46,8 +46,7 @@ def releases_time(order: OrderModel, destination: process_map.Step) -> bool:
     return booked and (cancelled or destination.key == start_step(order))
 
 
-def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime,
-               move_key: str | None = None) -> process_map.Step:
+def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime) -> process_map.Step:
     """Check a move against the order's process-map version and apply it to `order` (unsaved)."""
     pm = versions.version(int(order.workflow_version))
     current = pm.step(order.step)
@@ -73,7 +72,7 @@ def apply_move(principal: Principal, order: OrderModel, target: str, note: str |
                 f"The order cannot leave '{current.key}' yet: " + "; ".join(u["message"] for u in unmet) + ".",
                 {"step": current.key, "unmet_conditions": unmet},
             )
-    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note, key=move_key)]
+    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note)]
     track_step(order, destination, now)
     order.updated_at = now
     return destination

@@ -1,17 +1,22 @@
-"""What staff do to an order: phone intake, moves, notes and line items."""
+"""What staff do to an order: phone intake, moves, notes and line items.
+
+A person's action answers with an `Answer` (status and body), written once per Idempotency-Key
+(`storage.change`): a replay gets the first answer, a reused key 422 `idempotency_key_reused`."""
 from datetime import datetime
 
 from chalicelib.core import ids, observability
 from chalicelib.core.errors import Conflict, Forbidden, MoveNotAllowed, ValidationFailed
 from chalicelib.core.validation import Fields
+from chalicelib.data import items
 from chalicelib.data.models import LineItem, Note, OrderModel
+from chalicelib.data.request_keys import Answer, RequestKey
 from chalicelib.orders import intake as orders_intake
 from chalicelib.orders import moves, storage
 from chalicelib.orders.intake import Intake
 from chalicelib.scheduling import calendars
-from chalicelib.setup import catalog
+from chalicelib.setup import business, catalog
 from chalicelib.staff.auth import Principal
-from chalicelib.workflow import versions
+from chalicelib.workflow import process_map, versions
 
 
 def create(principal: Principal, intake: Intake, now: datetime) -> OrderModel:
@@ -24,58 +29,87 @@ def create(principal: Principal, intake: Intake, now: datetime) -> OrderModel:
     return order
 
 
-def transition(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None = None) -> OrderModel:
-    """Move an order. With an Idempotency-Key, a replay of a move already made answers with the
-    order as it is now and changes nothing, even if the order has moved on since."""
+def _key_id(key: RequestKey | None) -> str | None:
+    return key.key if key else None
+
+
+def _frees(order: OrderModel, destination: process_map.Step) -> tuple | None:
+    """Where the move frees the technician's reserved time, (technician, local date), if it does;
+    sent back to the start, the order forgets its booking."""
+    if not moves.releases_time(order, destination):
+        return None
+    where = (order.technician_id, calendars.day_of(order, business.zone()))
+    if destination.key == moves.start_step(order):
+        order.technician_id, order.appointment_start, order.appointment_end = None, None, None
+    return where
+
+
+def _released(order_id: str, where: tuple | None) -> list:
+    """The calendar item that gives the time back, to write in the move's transaction."""
+    calendar = calendars.load_day(*where) if where else None
+    return [calendars.release(calendar, order_id)] if calendar else []
+
+
+def transition(principal: Principal, order_id: str, body: dict, now: datetime, key: RequestKey | None = None) -> Answer:
+    """Move an order (POST /orders/{id}/transitions). However long its history, a move fits: the
+    history is beside the order. The history entry, the order and any time it frees are written
+    in one transaction with the key's record."""
     fields = Fields(body)
     target = fields.text("to", 40)
     note = fields.text("note", 1000, required=False, multiline=True)
     expected = fields.integer("expected_version", minimum=1)
     fields.raise_if_errors()
-    order = storage.load_for(principal, order_id)
-    move_key = ids.id_for_key("MV-", order_id, key) if key else None
-    if move_key and any(m.key == move_key for m in order.history):
-        return order
-    return move(principal, order, target, note, expected, now, move_key)
 
+    def apply(order):
+        destination = moves.apply_move(principal, order, target, note, now)
+        return _released(order.order_id, _frees(order, destination))
 
-def move(principal: Principal, order: OrderModel, target: str, note: str | None, expected: int | None, now: datetime,
-         move_key: str | None = None) -> OrderModel:
-    """Move an order to `target` if the map allows it, this person may, and the exit conditions
-    of the current step hold. Entry automations run from the orders stream."""
-    if expected is not None and expected != order.version:
-        raise Conflict(
-            f"The order changed since you read it (version {order.version}, you sent {expected}).",
-            {"order_id": order.order_id, "current_version": int(order.version), "current_step": order.step},
-        )
-    destination = moves.apply_move(principal, order, target, note, now, move_key)
-    if moves.releases_time(order, destination):
-        calendars.release_and_save(order, clear=destination.key == moves.start_step(order))
-    else:
-        storage.save(order, "Someone else changed this order at the same moment; reload it and try again.")
+    answer = storage.change(principal, order_id, apply, key, 200, expected=expected)
     observability.count("OrderMoved")
-    return order
+    return answer
 
 
-def add_note(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None = None) -> OrderModel:
+def move(principal: Principal, order: OrderModel, target: str, note: str | None, expected: int | None, now: datetime) -> OrderModel:
+    """Move an order to `target` if the map allows it, this person may, and the exit conditions
+    of the current step hold (the system's moves: invoiced, paid). Entry automations run from
+    the orders stream."""
+    if expected is not None and expected != order.version:
+        raise storage.stale(order, expected)
+    where = _frees(order, moves.apply_move(principal, order, target, note, now))
+    for _ in range(calendars.ATTEMPTS):
+        try:
+            storage.commit(order, calendars=_released(order.order_id, where))
+            observability.count("OrderMoved")
+            return order
+        except storage.Refused as refused:
+            if refused.order:
+                raise Conflict("Someone else changed this order at the same moment; reload it and try again.",
+                               {"order_id": order.order_id})
+    raise Conflict("The technician's calendar is busy changing; try again.", {"order_id": order.order_id})
+
+
+def add_note(principal: Principal, order_id: str, body: dict, now: datetime, key: RequestKey | None = None) -> Answer:
+    """A note (at most 2,000 characters; at most `items.MAX_NOTES` per order)."""
     fields = Fields(body)
     text = fields.text("text", 2000, multiline=True)
     expected = fields.integer("expected_version", minimum=1, required=False)
     fields.raise_if_errors()
-    note = Note(note_id=ids.id_for_key("N-", order_id, key), text=text, author=principal.user_id, at=now)
+    note = Note(note_id=ids.id_for_key("N-", order_id, _key_id(key)), text=text, author=principal.user_id, at=now)
 
-    def change(order):
+    def apply(order):
         if any(n.note_id == note.note_id for n in order.notes):
             return False
-        order.notes = list(order.notes) + [note]
+        items.check_room("notes", int(order.notes_count or 0))
+        order.notes = order.notes + [note]
         order.updated_at = now
 
-    return storage.append(principal, order_id, expected, change)
+    return storage.change(principal, order_id, apply, key, 201, expected=expected)
 
 
-def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime, key: str | None = None) -> OrderModel:
+def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime, key: RequestKey | None = None) -> Answer:
     """From the price list (`price_item_id`, `quantity`) or free text (`description`,
-    `quantity`, `unit_price_cents`) where the business allows it. Technicians cannot set prices."""
+    `quantity`, `unit_price_cents`) where the business allows it. Technicians cannot set prices.
+    At most `items.MAX_LINE_ITEMS` per order."""
     fields = Fields(body)
     quantity = fields.integer("quantity", minimum=1, maximum=10000)
     expected = fields.integer("expected_version", minimum=1, required=False)
@@ -95,7 +129,7 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
         if not catalog.business().get("allow_free_text_items", True):
             raise ValidationFailed("This business only allows items from the price list.", [{"field": "price_item_id", "message": "is required"}])
     line = LineItem(
-        item_id=ids.id_for_key("LI-", order_id, key),
+        item_id=ids.id_for_key("LI-", order_id, _key_id(key)),
         description=description,
         quantity=quantity,
         unit_price_cents=unit_price,
@@ -104,12 +138,13 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
         added_at=now,
     )
 
-    def change(order):
+    def apply(order):
         if any(li.item_id == line.item_id for li in order.line_items):
             return False
         if moves.is_closed(order):
             raise MoveNotAllowed(f"The order is '{order.step}'; its items can no longer change.", {"step": order.step})
+        items.check_room("line_items", len(order.line_items))
         order.line_items = list(order.line_items) + [line]
         order.updated_at = now
 
-    return storage.append(principal, order_id, expected, change)
+    return storage.change(principal, order_id, apply, key, 201, expected=expected)

@@ -1,8 +1,11 @@
-"""The order as the API answers it: the view, file links and the maps link."""
+"""The order as the API answers it: the view (with its notes, photos and newest moves), the
+summary a list shows, file links and the maps link."""
 from urllib.parse import quote_plus
 
 from chalicelib.core import settings, times
 from chalicelib.core.aws import client
+from chalicelib.data import entries
+from chalicelib.data.entries import HISTORY_SHOWN
 from chalicelib.data.models import OrderModel
 from chalicelib.orders import moves
 from chalicelib.staff import directory
@@ -26,11 +29,8 @@ def maps_url(order: OrderModel) -> str:
     return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(address)
 
 
-def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
-    """The order as staff see it; with `principal`, also the moves they may make next."""
-    tech = technician if technician is not None else directory.profile(order.technician_id)
-    pm = versions.version(int(order.workflow_version))
-    items = [
+def _line_items(order: OrderModel) -> list[dict]:
+    return [
         {
             "id": li.item_id,
             "description": li.description,
@@ -43,6 +43,14 @@ def view(order: OrderModel, technician=None, principal: Principal | None = None)
         }
         for li in order.line_items
     ]
+
+
+def summary(order: OrderModel, technician=None) -> dict:
+    """The order as a list shows it: everything on its item, without its notes, photos and
+    history (GET /orders/{id} has them), with how many of each it has."""
+    tech = technician if technician is not None else directory.profile(order.technician_id)
+    pm = versions.version(int(order.workflow_version))
+    items = _line_items(order)
     return {
         "order_id": order.order_id,
         "step": order.step,
@@ -69,23 +77,43 @@ def view(order: OrderModel, technician=None, principal: Principal | None = None)
         ),
         "line_items": items,
         "total_cents": sum(i["total_cents"] for i in items),
+        "notes_count": int(order.notes_count or 0),
+        "photos_count": int(order.photos_count or 0),
+        "history_count": int(order.history_count or 0),
+        "signature": (
+            {"url": _file_url(order.signature.s3_key), "signed_by": order.signature.signed_by,
+             "captured_by": order.signature.captured_by, "at": times.iso(order.signature.at)}
+            if order.signature else None
+        ),
+        "created_at": times.iso(order.created_at),
+        "updated_at": times.iso(order.updated_at),
+        "created_by": order.created_by,
+    }
+
+
+def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
+    """The order as staff see it: its notes, photos and newest `HISTORY_SHOWN` moves (all of
+    them are `history_count`); with `principal`, also the moves they may make next."""
+    if not entries.is_read(order):
+        entries.read(order)
+    answer = summary(order, technician)
+    answer.update({
         "notes": [{"id": n.note_id, "text": n.text, "author": n.author, "at": times.iso(n.at)} for n in order.notes],
         "history": [
             {"from": m.from_step, "to": m.to_step, "by": m.by, "at": times.iso(m.at), "note": m.note}
-            for m in order.history
+            for m in order.history[-HISTORY_SHOWN:]
         ],
         "photos": [
             {"id": p.photo_id, "url": _file_url(p.s3_key), "content_type": p.content_type, "size_bytes": int(p.size_bytes),
              "uploaded_by": p.uploaded_by, "uploaded_at": times.iso(p.uploaded_at)}
             for p in order.photos
         ],
-        "signature": (
-            {"url": _file_url(order.signature.s3_key), "signed_by": order.signature.signed_by,
-             "captured_by": order.signature.captured_by, "at": times.iso(order.signature.at)}
-            if order.signature else None
-        ),
         **({"next_steps": moves.next_steps(order, principal)} if principal else {}),
-        "created_at": times.iso(order.created_at),
-        "updated_at": times.iso(order.updated_at),
-        "created_by": order.created_by,
-    }
+    })
+    return answer
+
+
+def view_after_write(order: OrderModel, principal: Principal) -> dict:
+    """The view of an order changed in memory as it will be once written (its version one more):
+    the answer to the write, rendered before it, so the Idempotency-Key's record can keep it."""
+    return {**view(order, principal=principal), "version": int(order.version or 0) + 1}

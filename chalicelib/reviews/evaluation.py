@@ -22,13 +22,14 @@ Definitions (the tests hold them):
 Reading a period's orders never scans: the open ones come from the `by-step` index (one Query per
 step that is open in some map version: those partitions hold only the orders now in that step),
 the closed ones from the sparse `by-closed-month` index (one Query per UTC month from the period's
-start to now; an order with a move in the period closed at or after that move).
+start to now; an order with a move in the period closed at or after that move). Each order's
+history is beside it (data.entries): one Query per order reads it.
 """
 from collections import defaultdict
 from datetime import datetime
 
 from chalicelib.core import times
-from chalicelib.data import batch, models
+from chalicelib.data import batch, entries, models
 from chalicelib.data.models import CalendarDayModel, OrderModel
 from chalicelib.invoicing.numbering import invoice_id_for
 from chalicelib.reviews import figures as reviews_figures
@@ -57,6 +58,8 @@ def period_orders(since: datetime, now: datetime, versions: dict) -> list[OrderM
     for month in reviews_figures.months(since, now):
         for order in OrderModel.by_closed_month.query(month, OrderModel.step_entered_at >= since):
             found[order.order_id] = order
+    for order in found.values():
+        entries.read_history(order)
     return list(found.values())
 
 

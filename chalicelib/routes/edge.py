@@ -10,6 +10,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.core import errors, settings, validation
 from chalicelib.core.errors import BadRequest, DomainError
+from chalicelib.data import request_keys
 from chalicelib.staff import auth
 
 
@@ -31,6 +32,16 @@ def idempotency_key(bp: Blueprint) -> str | None:
         raise BadRequest("The Idempotency-Key header must be 8 to 128 printable characters.",
                          {"field": "Idempotency-Key"}, code="invalid_idempotency_key")
     return key
+
+
+def bound_idempotency_key(bp: Blueprint, principal) -> request_keys.RequestKey | None:
+    """The optional `Idempotency-Key`, bound to this request: the route (method and path), the
+    caller and a hash of the body. A replay must match all three (chalicelib/data/request_keys.py)."""
+    key = idempotency_key(bp)
+    if key is None:
+        return None
+    request = bp.current_request
+    return request_keys.bind(key, request.method, request.path, request.uri_params, principal.user_id, request.raw_body)
 
 
 def query(bp: Blueprint) -> dict:
@@ -121,10 +132,13 @@ def _register_preflight(bp: Blueprint, path: str) -> None:
 
 
 def to_response(exc: DomainError):
+    headers = {"Content-Type": "application/json"}
+    if getattr(exc, "retry_after", None) is not None:  # a 429: when the same request may succeed
+        headers["Retry-After"] = str(exc.retry_after)
     return Response(
         body=errors.error_body(exc.code, exc.message, exc.details),
         status_code=exc.status,
-        headers={"Content-Type": "application/json"},
+        headers=headers,
     )
 
 

@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib.core import clock
 from chalicelib.invoicing import invoice_view, payments
-from chalicelib.routes.edge import body, idempotency_key, json_response, staff_route
+from chalicelib.routes.edge import body, bound_idempotency_key, json_response, staff_route
 from chalicelib.staff.auth import ADMIN, OFFICE
 
 bp = Blueprint(__name__)
@@ -25,8 +25,8 @@ def get_invoice(principal, invoice_id):
 
 @staff_route(bp, "/invoices/{invoice_id}/payments", ADMIN, methods=("POST",))
 def record_payment(principal, invoice_id):
-    invoice, added = payments.record_payment(principal, invoice_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(invoice_view.view(invoice), status=201 if added else 200)
+    answer = payments.record_payment(principal, invoice_id, body(bp), clock.now(), bound_idempotency_key(bp, principal))
+    return json_response(answer.body, status=answer.status)
 
 
 @staff_route(bp, "/invoices/{invoice_id}/void", ADMIN, methods=("POST",))

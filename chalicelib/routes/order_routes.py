@@ -1,11 +1,12 @@
 """Work orders: phone intake, listing, reading, moves, notes, line items, assigning a technician.
-Actions from the field take an optional Idempotency-Key header."""
+Actions from the field take an optional Idempotency-Key header, bound to the route, the caller
+and the body: a replay gets the first answer, a reused key 422 `idempotency_key_reused`."""
 from chalice import Blueprint
 
 from chalicelib.booking import office
 from chalicelib.core import clock
 from chalicelib.orders import service, storage, views
-from chalicelib.routes.edge import body, idempotency_key, json_response, query, staff_route
+from chalicelib.routes.edge import body, bound_idempotency_key, json_response, query, staff_route
 from chalicelib.staff.auth import OFFICE, STAFF
 
 bp = Blueprint(__name__)
@@ -24,25 +25,25 @@ def list_orders(principal):
 
 @staff_route(bp, "/orders/{order_id}", STAFF)
 def get_order(principal, order_id):
-    return json_response(views.view(storage.load_for(principal, order_id), principal=principal))
+    return json_response(views.view(storage.load_full(principal, order_id), principal=principal))
 
 
 @staff_route(bp, "/orders/{order_id}/transitions", STAFF, methods=("POST",))
 def move_order(principal, order_id):
-    order = service.transition(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(views.view(order, principal=principal))
+    answer = service.transition(principal, order_id, body(bp), clock.now(), bound_idempotency_key(bp, principal))
+    return json_response(answer.body, status=answer.status)
 
 
 @staff_route(bp, "/orders/{order_id}/notes", STAFF, methods=("POST",))
 def add_note(principal, order_id):
-    order = service.add_note(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(views.view(order, principal=principal), status=201)
+    answer = service.add_note(principal, order_id, body(bp), clock.now(), bound_idempotency_key(bp, principal))
+    return json_response(answer.body, status=answer.status)
 
 
 @staff_route(bp, "/orders/{order_id}/line-items", STAFF, methods=("POST",))
 def add_line_item(principal, order_id):
-    order = service.add_line_item(principal, order_id, body(bp), clock.now(), idempotency_key(bp))
-    return json_response(views.view(order, principal=principal), status=201)
+    answer = service.add_line_item(principal, order_id, body(bp), clock.now(), bound_idempotency_key(bp, principal))
+    return json_response(answer.body, status=answer.status)
 
 
 @staff_route(bp, "/orders/{order_id}/assign", OFFICE, methods=("POST",))

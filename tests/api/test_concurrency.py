@@ -3,10 +3,7 @@ nothing is silently overwritten.
 
 The races are forced, not hoped for: each writer reads, then waits at a barrier until the other
 has read too, so both write on top of the same version."""
-import contextlib
 import copy
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -16,6 +13,7 @@ from chalicelib.workflow import process_map, versions
 from chalicelib.staff.auth import Principal
 from chalicelib.core.errors import Conflict
 from infra.demo_data import PROCESS_MAP
+from tests.support.races import after_first_read, all_read_first as both_read_first, race
 
 DISPATCHER = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
 TECH1 = Principal("tech-1", "technician", ("technician",))
@@ -30,55 +28,6 @@ def atomic_dynamodb_requests():
     from infra import moto_atomic
 
     moto_atomic.install()
-
-
-READS = frozenset({"GetItem", "Query", "BatchGetItem"})
-
-
-def _reads_table(operation: str, params: dict, table: str) -> bool:
-    if operation not in READS:
-        return False
-    return params.get("TableName") == table or table in (params.get("RequestItems") or {})
-
-
-@contextlib.contextmanager
-def after_first_read(table: str, then):
-    """Call `then()` once, in each thread, right after that thread's first read of `table`
-    (whichever call the code reads with: GetItem, Query or BatchGetItem)."""
-    import botocore.client
-
-    inner = botocore.client.BaseClient._make_api_call
-    seen = threading.local()
-
-    def call(client, operation, params):
-        result = inner(client, operation, params)
-        if not getattr(seen, "done", False) and _reads_table(operation, params, table):
-            seen.done = True
-            then()
-        return result
-
-    botocore.client.BaseClient._make_api_call = call
-    try:
-        yield
-    finally:
-        botocore.client.BaseClient._make_api_call = inner
-
-
-def both_read_first(table: str):
-    """Each of two writers reads `table`, then waits until the other has read it too."""
-    return after_first_read(table, threading.Barrier(2, timeout=20).wait)
-
-
-def race(*calls):
-    """Run the calls at once; returns each one's result or the exception it raised."""
-    def run(call):
-        try:
-            return call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            return exc
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def scheduled_order(as_, new_order) -> dict:
@@ -105,9 +54,9 @@ def test_of_two_concurrent_moves_exactly_one_wins(as_, new_order, clock):
 
     stored = as_("dispatcher").get(f"/orders/{oid}").json
     assert stored["version"] == seen + 1
-    assert stored["step"] == winners[0].step
+    assert stored["step"] == winners[0].body["step"]
     assert len(stored["history"]) == len(order["history"]) + 1, "exactly one move recorded"
-    assert stored["history"][-1]["to"] == winners[0].step
+    assert stored["history"][-1]["to"] == winners[0].body["step"]
 
 
 def test_the_losing_writer_gets_409_through_the_api(as_, new_order):
@@ -154,7 +103,7 @@ def test_a_note_with_a_stale_expected_version_is_refused(as_, new_order, clock):
             lambda: service.add_note(DISPATCHER, oid, {"text": "first", "expected_version": seen}, clock.now),
             lambda: service.add_note(TECH1, oid, {"text": "second", "expected_version": seen}, clock.now),
         )
-    assert sorted(type(r).__name__ for r in results) == ["Conflict", "OrderModel"], results
+    assert sorted(type(r).__name__ for r in results) == ["Answer", "Conflict"], results
     stored = as_("dispatcher").get(f"/orders/{oid}").json
     assert len(stored["notes"]) == 1 and stored["version"] == seen + 1
 

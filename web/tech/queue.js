@@ -3,8 +3,12 @@
  * Every change is first written to the queue in IndexedDB with an Idempotency-Key made once,
  * when the technician acts. The queue is sent in order, one change at a time, whenever the app
  * starts, the phone comes back online, a change is added, or a retry timer (2 s doubling to
- * 60 s, plus a check every 30 s) fires; a replay carries the same key. A refused change (409,
- * 422, 403, 404) stays as a problem until the technician sends it again or discards it. */
+ * 60 s, plus a check every 30 s) fires; a replay carries the same key and the same body, so the
+ * server answers it with its first answer. A refused change (409, 422, 403, 404) stays as a
+ * problem until the technician sends it again or discards it. The server binds a key to one
+ * route and one body: a photo's upload form has a key of its own (`uploadKey`), and a change the
+ * server says was sent before in another form (422 `idempotency_key_reused`) goes again, if the
+ * technician says so, as a new change with a new key. */
 
 import { ApiError, api, fetchWithin, uuid, signedIn, me } from './api.js';
 import { refreshView, changed, setNetwork, sessionExpired } from './app.js';
@@ -248,13 +252,17 @@ async function send(item) {
   }
 }
 
+/** The key of a photo's upload form: its own (a key belongs to one route), made from the
+ * change's key, so every replay asks for the same photo id. */
+function uploadKey(item) { return item.key + '.upload'; }
+
 /** A photo: ask for an upload form (the same key gives the same photo id), post the image
  * straight to the file store, then attach it; the server checks the upload arrived. */
 async function sendPhoto(item) {
   var id = encodeURIComponent(item.order_id);
   var photo = item.photo;
   var ticket = (await api('/orders/' + id + '/photos/upload-url', {
-    method: 'POST', key: item.key, body: { content_type: photo.type, size_bytes: photo.size },
+    method: 'POST', key: uploadKey(item), body: { content_type: photo.type, size_bytes: photo.size },
   })).data;
   var form = new FormData();
   Object.keys(ticket.upload.fields || {}).forEach(function (name) { form.append(name, ticket.upload.fields[name]); });
@@ -290,6 +298,9 @@ async function upload(url, form) {
 async function retry(item) {
   // A move goes again with the order's current version (looked up now when there is a signal).
   try { await loadOrder(item.order_id); } catch (e) { /* offline: the last known version */ }
+  // The server has this key for an earlier form of the change: sending it again, now that the
+  // technician has seen the job as it is, is a new change, with a new key.
+  if (item.error && item.error.code === 'idempotency_key_reused') item.key = uuid();
   item.status = 'pending';
   item.error = null;
   item.attempts = 0;
@@ -338,6 +349,8 @@ function problemTitle(item) {
   if (e.status === 403) return 'You are not allowed to do this';
   if (e.status === 404) return 'This job is no longer on your list';
   if (e.status === 413) return 'This is too large to send';
+  if (e.code === 'idempotency_key_reused') return 'This change was already sent in another form';
+  if (e.code === 'limit_reached') return 'This job cannot take more of these';
   return 'The server refused a change';
 }
 

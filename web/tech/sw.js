@@ -13,6 +13,9 @@
 'use strict';
 
 var VERSION = 'v2'; // v2: the app is ES modules (app.js and the modules it imports), no longer tech.js
+// Any change to this file installs the worker anew, and installing fetches the whole shell again
+// (`cache: 'reload'`) into the same cache. Last change: a photo's upload form has its own
+// Idempotency-Key (queue.js), since the server binds a key to one route.
 var SHELL_CACHE = 'tech-shell-' + VERSION;
 // The kept API answers do not depend on the app's version, and the page deletes this cache by
 // name when the technician signs out: its name stays, so an update keeps the offline copies.

@@ -177,8 +177,9 @@ function problemCard(item, order) {
   if (e.status === 409 && isMove) why = ': the office changed the job after you opened it.';
   else if (unmet.length) why = '. Still needed:';
   else if (e.status === 404) why = ': the office may have given the job to someone else.';
+  else if (e.code === 'idempotency_key_reused') why = ': the office already has an earlier form of it. Check the job below.';
   else why = '.';
-  var retryWords = isMove && e.status === 409 ? 'Send again' : 'Try again';
+  var retryWords = isMove && e.status === 409 ? 'Send again' : e.code === 'idempotency_key_reused' ? 'Send as new' : 'Try again';
   return el('div', { class: 'tc-alert tc-alert--error', role: 'group', 'aria-labelledby': titleId, tabindex: '-1', 'data-problem': item.seq },
     el('h2', { class: 'tc-alert-title', id: titleId }, problemTitle(item)),
     el('p', {}, el('span', { class: 'tc-alert-what' }, describe(item)), ' was not accepted', why),
@@ -186,6 +187,7 @@ function problemCard(item, order) {
     !unmet.length && e.message ? el('p', { class: 'tc-alert-server' }, el('span', { class: 'tc-alert-server-label' }, 'Server: '), e.message) : null,
     order ? el('p', { class: 'tc-alert-state' }, 'The job now: ', el('strong', {}, order.step_label), lastChange(order)) : null,
     el('p', {}, isMove && e.status === 409 ? 'Send it again if it still applies, or discard it.'
+      : e.code === 'idempotency_key_reused' ? 'Send it as a new change if it still applies, or discard it.'
       : unmet.length ? 'Do what is missing, then try again; or discard it.' : 'Try again, or discard it.'),
     later ? el('p', {}, plural(later, 'later step waits', 'later steps wait') + ' until this is resolved.') : null,
     el('div', { class: 'tc-button-row' },
