@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit browser bench fuzz install clean review policy package deploy destroy admin staff
+.PHONY: run reset-local test test-unit browser axe bench fuzz install clean review policy package deploy destroy admin staff
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,25 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m infra.local
 
+# Start afresh: delete what `make run` keeps in .local/ (orders, accounts, invoices, the outbox,
+# keys), refused while `make run` is using it. The next `make run` creates the demo business again.
+reset-local: $(STAMP)
+	$(BIN)/python -m infra.local --reset
+
 # One review now against the running local system (start `make run` first, in another terminal).
 PERIOD ?= daily
 review: $(STAMP)
 	$(BIN)/python -m infra.review --period $(PERIOD)
 
-test: $(STAMP) browser
-	$(BIN)/python -m pytest -q tests
+# Two pytest processes side by side, one per core: the system tier (local systems as child
+# processes, Chromium, the fuzzer) waits on other processes much of the time, the rest is CPU.
+# Each prints its own summary; the target fails when either fails.
+test: $(STAMP) browser axe
+	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/system > .pytest-system.log 2>&1 & system=$$!; \
+	$(BIN)/python -m pytest -q tests/unit tests/api tests/deploy; others=$$?; \
+	wait $$system; status=$$?; \
+	echo "--- tests/system ---"; cat .pytest-system.log; rm -f .pytest-system.log; \
+	test $$others -eq 0 -a $$status -eq 0
 
 # The fast tier alone: pure logic, no moto, no network, no browser (tests/unit/).
 test-unit: $(STAMP)
@@ -42,6 +54,16 @@ browser:
 	  echo "browser: installing Chromium (apt-get install chromium)..."; \
 	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
 	    || echo "browser: apt-get could not install chromium; the browser tests will be skipped."; \
+	fi
+
+# axe-core (pinned in package.json and package-lock.json) for the browser tests' accessibility
+# checks, from the npm registry, only when it is missing. Without npm it says so; those checks are skipped.
+axe:
+	@if [ -f node_modules/axe-core/axe.min.js ]; then :; \
+	elif ! command -v npm >/dev/null 2>&1; then \
+	  echo "axe: npm is missing, so axe-core is not installed; the accessibility checks will be skipped."; \
+	else \
+	  npm ci --no-audit --no-fund --loglevel=error || echo "axe: npm could not install axe-core; the accessibility checks will be skipped."; \
 	fi
 
 bench: $(STAMP)

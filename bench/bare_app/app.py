@@ -1,6 +1,7 @@
 """The baselines for the benchmarks: a bare Chalice app that imports boto3 and PynamoDB (cold
 start), and a route that reads a work order with one GetItem and returns it as DynamoDB gave it
-(request overhead: no sign-in, no role check, no view)."""
+(request overhead: no sign-in, no role check, no view), and one that makes the same reads as
+the real route (the item and its entries).""""
 import os
 
 import boto3  # noqa: F401
@@ -29,3 +30,14 @@ def _get(table_variable: str, default: str, key: dict) -> dict:
 @app.route("/orders/{order_id}")
 def get_order(order_id):
     return _get("ORDERS_TABLE", "workorders-dev-orders", {"order_id": {"S": order_id}})
+
+
+@app.route("/orders/{order_id}/whole")
+def get_order_whole(order_id):
+    """The same reads as the real route: the order's item, then its entries (history, notes,
+    photos) in one Query of the order-entries table."""
+    order = _get("ORDERS_TABLE", "workorders-dev-orders", {"order_id": {"S": order_id}})
+    table = os.environ.get("ORDER_ENTRIES_TABLE", "workorders-dev-order-entries")
+    entries = _dynamodb[0].query(TableName=table, KeyConditionExpression="order_id = :o",
+                                 ExpressionAttributeValues={":o": {"S": order_id}}, ConsistentRead=True)["Items"]
+    return {"order": order, "entries": entries}

@@ -9,7 +9,10 @@
 - What `chalice local` lacks (it serves routes only): a poller that feeds the
   orders table's stream to the stream handler the way Lambda does (batches, `batchItemFailures`,
   bounded retries), and a scheduler that runs the app's `@app.schedule` handlers (rate and cron).
-- An outbox: every email SES "sent" is written once to `<local dir>/outbox/*.eml`.
+- An outbox: every email SES accepts is written to `<local dir>/outbox/*.eml` before SES answers
+  (once per Message-ID), and moto keeps none of them.
+- Sign-in tokens signed with a key pair of its own (`<local dir>/keys/cognito-signing.json`, made
+  on the first start), not with the key every moto install ships.
 
 Ctrl-C or SIGTERM stops every server and thread; nothing is left listening.
 """

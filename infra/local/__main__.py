@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from infra.local.environment import ROOT, log
+from infra.local.embedded import State, StateInUse
 from infra.local.system import LocalSystem, PortInUse
 
 
@@ -21,12 +22,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
     parser.add_argument("--local-dir", type=Path, default=Path(os.environ.get("LOCAL_DIR") or ROOT / ".local"),
-                        help="where the outbox folder goes (default .local/, or $LOCAL_DIR)")
+                        help="where the system keeps its data and its outbox (default .local/, or $LOCAL_DIR)")
+    parser.add_argument("--reset", action="store_true",
+                        help="delete what --local-dir holds (refused while a local system uses it), then exit")
     return parser.parse_args(argv)
+
+
+def reset(local_dir: Path) -> int:
+    """Delete the local system's data, unless a running one holds it."""
+    import shutil
+
+    if not local_dir.exists():
+        log(f"Nothing to delete: {local_dir} does not exist.")
+        return 0
+    state = State(local_dir / "state")
+    try:
+        state.lock()
+    except StateInUse as exc:
+        log(f"Cannot start afresh: {exc}. Stop it first (Ctrl-C).")
+        return 1
+    shutil.rmtree(local_dir)
+    state.unlock()
+    log(f"Deleted {local_dir}; the next make run starts with the demo business again.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
+    if options.reset:
+        return reset(options.local_dir)
     system = LocalSystem(options.host, options.port, options.local_dir)
     # Both signals stop cleanly. SIGINT is set explicitly: a shell starts background jobs with it
     # ignored, and Python then never turns it into KeyboardInterrupt (`make run &`, `kill -INT`).
@@ -41,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(3600)
     except KeyboardInterrupt:
         log("Stopping...")
-    except PortInUse as exc:
+    except (PortInUse, StateInUse) as exc:
         log(f"Cannot start: {exc}.")
         code = 1
     finally:

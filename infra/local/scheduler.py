@@ -1,13 +1,16 @@
 """The app's `@app.schedule` handlers: the jobs, their plan and the loop that runs them when due."""
+import json
 import threading
 import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Callable
 
 from infra.local.cron import UTC, CronSchedule, RateSchedule, parse_schedule
 from infra.local.environment import ACCOUNT, REGION, log
+from infra.local.files import write_atomically
 from infra.local.runtime import LambdaContext, function_name, resolve_handler
 
 
@@ -57,14 +60,31 @@ def run_job(job: ScheduledJob, at: datetime) -> None:
         log(f"schedule: {job.name} failed:\n{traceback.format_exc()}")
 
 
-def plan(jobs: list[ScheduledJob], now: datetime) -> None:
-    """Set each job's first fire time (a rate fires one interval after start-up, as in AWS)."""
+def plan(jobs: list[ScheduledJob], now: datetime, saved: dict | None = None) -> None:
+    """Set each job's first fire time (a rate fires one interval after start-up, as in AWS).
+    `saved` is the plan an earlier run left (`load_plan`): a fire it had planned and not done,
+    because the system was stopped or killed before or during it, is due at once, one time."""
+    saved = saved or {}
     for job in jobs:
-        job.next_at = job.schedule.next_after(now)
+        planned = saved.get(job.name)
+        job.next_at = planned if planned is not None else job.schedule.next_after(now)
 
 
-def run_schedules(jobs: list[ScheduledJob], stop: threading.Event, now: Callable[[], datetime]) -> None:
-    """Run each planned job when due, until `stop` is set or no job will fire again."""
+def load_plan(path: Path | None) -> dict:
+    if path is None or not path.exists():
+        return {}
+    return {name: datetime.fromisoformat(at) for name, at in json.loads(path.read_text()).items() if at}
+
+
+def save_plan(path: Path | None, jobs: list[ScheduledJob]) -> None:
+    if path is not None:
+        write_atomically(path, json.dumps({j.name: j.next_at.isoformat() if j.next_at else None for j in jobs}).encode())
+
+
+def run_schedules(jobs: list[ScheduledJob], stop: threading.Event, now: Callable[[], datetime],
+                  plan_file: Path | None = None) -> None:
+    """Run each planned job when due, until `stop` is set or no job will fire again; with
+    `plan_file`, the plan is saved after each run, so a restart knows what is still to do."""
     while not stop.is_set():
         current = now()
         for job in jobs:
@@ -72,6 +92,7 @@ def run_schedules(jobs: list[ScheduledJob], stop: threading.Event, now: Callable
                 run_job(job, job.next_at)
                 # After a long handler, skip missed fires rather than run them back to back.
                 job.next_at = job.schedule.next_after(max(job.next_at, now()))
+                save_plan(plan_file, jobs)
         upcoming = [j.next_at for j in jobs if j.next_at is not None]
         if not upcoming:
             return

@@ -13,6 +13,7 @@ from chalice import local as chalice_local
 from infra.local.environment import ROOT
 
 WEB = ROOT / "web"
+LISTEN_BACKLOG = 1024  # connections waiting to be accepted (Linux caps it at net.core.somaxconn)
 
 
 CONTENT_TYPES = {
@@ -111,6 +112,9 @@ class WebRequestHandler(chalice_local.ChaliceRequestHandler):
     def _handle(self) -> None:
         answer = self.site.lookup(self.path)
         if answer is None:
+            # The request context's sourceIp, as API Gateway gives it: the socket's peer (Chalice
+            # writes 127.0.0.1 for every request); the abuse limits count by it.
+            self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
             self._generic_handle()
             return
         self._discard_body()  # keep-alive: an unread body would be parsed as the next request
@@ -147,11 +151,16 @@ class WebRequestHandler(chalice_local.ChaliceRequestHandler):
 
 
 def api_server(chalice_app, config, host: str, port: int, site: StaticSite):
-    """Chalice's threaded local server (binds the port now) with the static-aware handler.
+    """Chalice's threaded local server (binds the port now; a daemon thread per connection) with
+    the static-aware handler and a listen backlog of `LISTEN_BACKLOG`.
 
     `create_local_server` also makes `app.current_request` thread-local, which a threaded server
     needs; its default handler class is then swapped for ours."""
     server = chalice_local.create_local_server(chalice_app, config, host, port)
+    # The standard library listens with a backlog of 5: a burst of clients (a page loading its
+    # files, a load test) then gets connection resets before the accept loop catches up. Listening
+    # again on the bound socket only sets a longer queue.
+    server.server.socket.listen(LISTEN_BACKLOG)
     server.server.RequestHandlerClass = functools.partial(
         WebRequestHandler, app_object=chalice_app, config=config, site=site
     )

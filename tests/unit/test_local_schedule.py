@@ -7,7 +7,7 @@ import pytest
 from chalice import Chalice, Cron, Rate
 
 from infra.local.cron import CronSchedule, RateSchedule, parse_schedule
-from infra.local.scheduler import plan, run_schedules, scheduled_jobs
+from infra.local.scheduler import load_plan, plan, run_schedules, save_plan, scheduled_jobs
 
 UTC = timezone.utc
 
@@ -159,3 +159,43 @@ def test_every_schedule_the_real_app_declares_parses():
 
     for job in scheduled_jobs(app.app):
         assert job.schedule.next_after(at("2026-11-30T08:00")) is not None, job.expression
+
+
+def test_a_fire_planned_before_a_stop_is_due_at_once_after_the_restart_and_only_once(tmp_path):
+    """The local system saves its plan after every run; a restart after the daily job's time
+    (the system was down, or killed while the job ran) runs it once, then plans as usual."""
+    calls = []
+    app, handlers = _app_with_schedules(calls)
+    plan_file = tmp_path / "schedules.json"
+    jobs = scheduled_jobs(app, resolve=handlers.__getitem__)
+    plan(jobs, at("2026-11-30T06:00"))
+    save_plan(plan_file, jobs)  # what the first run left behind, before it was stopped
+    assert load_plan(plan_file) == {"every_five": at("2026-11-30T06:05"), "morning": at("2026-11-30T07:00")}
+
+    restarted = scheduled_jobs(app, resolve=handlers.__getitem__)
+    plan(restarted, at("2026-11-30T09:00"), load_plan(plan_file))
+    assert {j.name: j.next_at for j in restarted} == {"every_five": at("2026-11-30T06:05"), "morning": at("2026-11-30T07:00")}
+
+    stop = threading.Event()
+    clock = iter([at("2026-11-30T09:00")] * 5 + [at("2026-11-30T09:01")] * 100)
+    original = restarted[1].handler
+
+    def morning(event, context):
+        original(event, context)
+        stop.set()
+
+    restarted[1].handler = morning
+    worker = threading.Thread(target=run_schedules, args=(restarted, stop, lambda: next(clock), plan_file), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert [name for name, _ in calls] == ["every_five", "morning"]  # each missed job once
+    assert calls[1][1]["time"] == "2026-11-30T07:00:00Z"  # the fire that was missed
+    assert load_plan(plan_file)["morning"] == at("2026-12-01T07:00")
+    assert load_plan(plan_file)["every_five"] == at("2026-11-30T09:05")
+
+
+def test_no_saved_plan_plans_from_now(tmp_path):
+    app, handlers = _app_with_schedules([])
+    jobs = scheduled_jobs(app, resolve=handlers.__getitem__)
+    plan(jobs, at("2026-11-30T06:00"), load_plan(tmp_path / "missing.json"))
+    assert [j.next_at for j in jobs] == [at("2026-11-30T06:05"), at("2026-11-30T07:00")]
