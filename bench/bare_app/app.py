@@ -1,7 +1,7 @@
 """The baselines for the benchmarks: a bare Chalice app that imports boto3 and PynamoDB (cold
 start), and a route that reads a work order with one GetItem and returns it as DynamoDB gave it
 (request overhead: no sign-in, no role check, no view), and one that makes the same reads as
-the real route (the item and its entries).""""
+the real route (the item and its entries)."""
 import os
 
 import boto3  # noqa: F401
