@@ -23,7 +23,7 @@ from infra.local.files import write_atomically
 from infra.local.runtime import LambdaContext
 
 STREAM_MAX_RETRIES = 3  # like an event source mapping's MaximumRetryAttempts
-STREAM_IDLE_SECONDS = 5.0  # with no write to the table, the stream is still looked at this often
+STREAM_IDLE_SECONDS = 15.0  # with no write to the table, the stream is still looked at this often
 STREAM_RETRY_SECONDS = 0.5  # a failed batch is retried after this long (without `retry_delays`)
 # The local system's stream function: each invocation may run this long, so an automation a crash
 # cut off is "in progress" (Powertools Idempotency) for at most that long; the retries' waits add
