@@ -183,20 +183,11 @@ def replay(app, request: Request) -> str:
 
 
 def _run(app, environ: dict) -> tuple[str, list, list]:
-    answer: dict = {}
-    chunks: list = []
+    """The whole answer of `app`, read before it is sent on (so it can be kept under the lock)."""
+    from werkzeug.test import run_wsgi_app  # werkzeug comes with moto's server
 
-    def start_response(status, headers, exc_info=None):
-        answer["status"], answer["headers"] = status, headers
-        return chunks.append
-
-    result = app(environ, start_response)
-    try:
-        chunks.extend(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return answer["status"], answer["headers"], chunks
+    chunks, status, headers = run_wsgi_app(app, environ, buffered=True)
+    return status, headers.to_wsgi_list(), list(chunks)
 
 
 def _read_body(environ: dict) -> bytes:
