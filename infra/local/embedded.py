@@ -237,10 +237,14 @@ class EmbeddedAWS:
         self.state = State(state_dir) if state_dir else None
         self._server = None
         self._thread: threading.Thread | None = None
+        self._restored: bool | None = None
 
     @property
     def restored(self) -> bool:
-        return self.state is not None and self.state.exists()
+        """Whether this start found a world on disk (not whether one is there now)."""
+        if self._restored is None:
+            self._restored = self.state is not None and self.state.exists()
+        return self._restored
 
     def start(self) -> str:
         import logging
