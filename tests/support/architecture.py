@@ -7,7 +7,7 @@ Layers, top to bottom; a module may import its own layer or any layer below, nev
     routes                                    the HTTP edge, one blueprint per capability
     events                                    stream automations, day-before reminders
     booking field invoicing limits orders reviews scheduling   the capabilities
-    setup staff workflow                      what the capabilities stand on
+    customers setup staff workflow            what the capabilities stand on
     data mail                                 models and DynamoDB helpers; email
     core                                      settings, clock, errors, ids, times, aws, ...
 
@@ -25,7 +25,7 @@ LAYERS = (
     ("routes",),
     ("events",),
     ("booking", "field", "invoicing", "limits", "orders", "reviews", "scheduling"),
-    ("setup", "staff", "workflow"),
+    ("customers", "setup", "staff", "workflow"),
     ("data", "mail"),
     ("core",),
 )

@@ -189,6 +189,12 @@ class Api:
     def put(self, path, body=None, **kw):
         return self.call("PUT", path, body, **kw)
 
+    def patch(self, path, body=None, **kw):
+        return self.call("PATCH", path, body, **kw)
+
+    def delete(self, path, body=None, **kw):
+        return self.call("DELETE", path, body, **kw)
+
 
 class Response:
     def __init__(self, raw):
