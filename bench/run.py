@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (  # noqa: E402
-    cold_start, concurrency, dynamodb_calls, local_system, package_size, request_overhead, reviews_scale,
+    cold_start, concurrency, customer_search, dynamodb_calls, local_system, package_size, request_overhead, reviews_scale,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +38,17 @@ BENCHMARKS = [
             "a call), one online booking including its answer (Query, BatchGetItem, TransactWriteItems), one move, "
             "a technician's day (`GET /technician/jobs`: the technician, the settings, one Query on `by-technician`), "
             "and one invoice creation on completion (issue, PDF, email, move to `invoiced`).",
+        },
+    ),
+    (
+        customer_search.measure,
+        {
+            "customer_search": "`GET /customers?q=` (chalicelib/customers/search.py) with 100 and with 10,000 customers "
+            "(records and search keys written as the app writes them, plus one made by a phone intake): DynamoDB calls "
+            "(counted at botocore's entry point) and the median of 30 searches in ms, per kind: phone in another "
+            "formatting, email in another case, name prefix (one person; and `jo`, a common one, a page of 25), "
+            "postcode, order id. In-process moto answering each Query from its partition (bench/moto_partitions.py). "
+            "Goal: at most 2 calls whatever the number of customers.",
         },
     ),
     (

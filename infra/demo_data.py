@@ -24,6 +24,13 @@ BUSINESS = {
     "tax_rate_basis_points": 2000,
     "payment_terms_days": 14,
     "payment_instructions": "Bank transfer to Clearview Windows Ltd, sort code 12-34-56, account 12345678.",
+    # What an accountant looks for on the invoice (test values, not a real company).
+    "country": "GB",
+    "tax_name": "VAT",
+    "tax_registration_number": "GB123456789",
+    "company_number": "01234567",
+    "registered_office": "12 Glazier Row, Bristol BS1 4DJ",
+    "prices_include_tax": False,
     "opening_hours": {
         "mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]], "wed": [["08:00", "18:00"]],
         "thu": [["08:00", "18:00"]], "fri": [["08:00", "18:00"]], "sat": [["09:00", "13:00"]], "sun": [],
@@ -142,7 +149,9 @@ WAITING_SINCE = timedelta(days=1)
 def load_orders(now: datetime) -> list[str]:
     """Today's demo job for tech1 and one on the next weekday for tech2, both booked by phone
     onto their calendars (whatever the hour, so the demo always has a job of the day), and one
-    request still waiting to be booked, since yesterday."""
+    request still waiting to be booked, since yesterday. Each order is linked to its customer
+    record: the second job is Margaret's again, for the flat she lets, her phone given in other
+    formatting, so her record has two orders and two properties."""
     from chalicelib.booking import online
 
     dispatcher = Principal("dispatcher-1", "dispatcher", ("dispatcher",))
@@ -151,8 +160,8 @@ def load_orders(now: datetime) -> list[str]:
     jobs = [
         ("tech-1", today, "window-install", "Margaret Holloway", "margaret.holloway@example.net", "+44 7700 900123",
          "7 Orchard Lane", "Bristol", "BS6 5AB", "Replace two casement windows, front bedroom."),
-        ("tech-2", _next_weekday(today), "survey", "Daniel Osei", "daniel.osei@example.net", "+44 7700 900456",
-         "41 Harbour View", "Bristol", "BS1 6XN", "Patio door survey and quote."),
+        ("tech-2", _next_weekday(today), "survey", "Margaret Holloway", "margaret.holloway@example.net", "07700 900123",
+         "Flat 2, 18 Cotham Hill", "Bristol", "BS6 6JU", "Patio door survey and quote at the flat she lets."),
     ]
     ids = []
     for tech, day, service_id, name, email, phone, street, city, postcode, description in jobs:

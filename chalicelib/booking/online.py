@@ -106,6 +106,7 @@ def book(actor: Principal, intake: orders_intake.Intake, now: datetime, idempote
         earlier = _earlier_booking(order_id, fingerprint)
         if earlier is not None:
             return Booked(earlier, False)
+    orders_intake.link_customer(intake, now, source)
     limit = settings.bookings_per_contact() if source == "web" else 0
     ledgers = contacts.counter_ids(intake.customer) if limit else {}
     postcode = intake.address.get("postcode")

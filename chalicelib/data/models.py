@@ -24,6 +24,7 @@ from chalicelib.data import entries
 # The parts of an order are imported from here too, as before (data.attributes holds them).
 from chalicelib.data.attributes import Address, Customer, EntryList, LineItem, Move, Note, Photo, Signature  # noqa: F401
 from chalicelib.data.counters import CounterModel
+from chalicelib.data.customers import CustomerKeyModel, CustomerModel, OrdersByCustomer
 from chalicelib.data.entries import OrderEntryModel
 
 # A constant partition for the listing indexes: a service business creates hundreds of orders a
@@ -184,7 +185,8 @@ class OrderModel(Model):
     updated_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
     source = UnicodeAttribute()
-    customer = Customer()
+    customer = Customer()  # the contact details as they were given for this order (kept for history)
+    customer_id = UnicodeAttribute(null=True)  # the customer record (chalicelib/customers)
     address = Address()
     service_id = UnicodeAttribute(null=True)
     service_name = UnicodeAttribute(null=True)
@@ -219,6 +221,7 @@ class OrderModel(Model):
     by_technician = OrdersByTechnician()
     by_open_step = OrdersByOpenStep()
     by_closed_month = OrdersByClosedMonth()
+    by_customer = OrdersByCustomer()
 
     def __init__(self, hash_key=None, range_key=None, _user_instantiated=True, **attributes):
         lists = {name: attributes.pop(name) for name in ("history", "notes", "photos") if name in attributes}
@@ -372,6 +375,11 @@ class InvoiceModel(Model):
     reminders_sent = NumberAttribute(default=0)
     reminder_log = JSONAttribute(default=list)
     credit_note = JSONAttribute(null=True)
+    # Reissues (chalicelib/data/invoice_chain.py): a void invoice names the one that replaced it;
+    # the first invoice of an order keeps the id derived from the order, later ones add `#<n>`.
+    replaced_by = UnicodeAttribute(null=True)
+    replaces = UnicodeAttribute(null=True)
+    reissue_no = NumberAttribute(null=True)  # 2 for the first reissue, 3 for the next...
 
     by_send_status = InvoicesBySendStatus()
     by_due = InvoicesByDue()
@@ -404,4 +412,5 @@ ALL_MODELS = (
     StaffModel, CatalogModel, WorkflowModel, OrderModel, OrderEntryModel, CalendarDayModel, IdempotencyModel,
     InvoiceModel, SequenceModel, ReviewModel,
     CounterModel,  # the abuse limits' counters (chalicelib/data/counters.py)
+    CustomerModel, CustomerKeyModel,  # customer records and their search keys (chalicelib/data/customers.py)
 )

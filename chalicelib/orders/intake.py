@@ -5,6 +5,7 @@ from datetime import datetime
 from chalicelib.core import ids
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.validation import Fields
+from chalicelib.customers import normalise, records
 from chalicelib.data import entries, models
 from chalicelib.data.models import Address, Customer, Move, Note, OrderModel
 from chalicelib.orders import moves
@@ -34,6 +35,7 @@ class Intake:
     start: datetime | None = None  # a time to book (with the service's duration)
     end: datetime | None = None  # an explicit end (a job without a service)
     confirm: bool = False  # book straight into `scheduled`
+    customer_id: str | None = None  # the customer record (found or created by `link_customer`)
 
 
 def parse_contact(fields: Fields, email_required: bool) -> tuple[dict, dict]:
@@ -42,6 +44,11 @@ def parse_contact(fields: Fields, email_required: bool) -> tuple[dict, dict]:
     name = customer.header_text("name", 120) if customer else None
     email = customer.email("email", required=email_required) if customer else None
     phone = customer.phone("phone", required=email_required) if customer else None
+    if phone:
+        try:
+            normalise.phone(phone)
+        except normalise.NotAPhoneNumber as exc:
+            customer.error("phone", str(exc))
     if customer and not (email or phone) and not any(e["field"].startswith("customer.") for e in fields.errors):
         customer.error("email", "an email or a phone number is required")
     address = fields.object("address")
@@ -67,6 +74,7 @@ def parse_intake(body: dict) -> Intake:
         description=fields.text("description", 2000, required=False, multiline=True),
         note=fields.text("note", 2000, required=False, multiline=True),
         technician_id=fields.text("technician_id", 64, required=False),
+        customer_id=fields.text("customer_id", 64, required=False),
     )
     if "start" in body:
         intake.start = fields.datetime("start")
@@ -100,6 +108,7 @@ def build(order_id: str, principal: Principal, intake: Intake, pm: process_map.P
         created_by=principal.user_id,
         source=source,
         customer=Customer(**intake.customer),
+        customer_id=intake.customer_id,
         address=Address(**intake.address),
         service_id=intake.service_id,
         service_name=service_name or intake.service_name,
@@ -112,3 +121,17 @@ def build(order_id: str, principal: Principal, intake: Intake, pm: process_map.P
     moves.track_step(order, pm.step(pm.start_step), now)
     entries.mark_new(order)  # nothing of it is stored yet: its first entries go with its first write
     return order
+
+
+def link_customer(intake: Intake, now: datetime, source: str) -> None:
+    """The customer record the order will carry: the one the office chose (`customer_id`, which
+    must exist; a merged one gives the customer it went into), else the one with the intake's
+    email or phone, else a new one."""
+    if intake.customer_id:
+        found = records.live(intake.customer_id)
+        if found is None or found.erased_at is not None:
+            raise ValidationFailed("The customer is not valid.",
+                                   [{"field": "customer_id", "message": f"no customer '{intake.customer_id}'"}])
+        intake.customer_id = found.customer_id
+        return
+    intake.customer_id = records.find_or_create(intake.customer, intake.address, now, source).customer_id

@@ -4,17 +4,14 @@
 signature): the order is read with its entries, the change applied, the answer rendered, and the
 order's item, its new entries, the Idempotency-Key's record (with that answer) and any calendar
 item written in one transaction. A replay of the key answers with the first answer."""
-import base64
-import binascii
-import json
 from collections.abc import Callable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import clock, settings
-from chalicelib.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.core import clock, cursors, settings
+from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.validation import query_datetime
 from chalicelib.data import entries, items, models, request_keys
 from chalicelib.data.models import CalendarDayModel, OrderModel
@@ -51,39 +48,6 @@ def load_full(principal: Principal, order_id: str) -> OrderModel:
     return order
 
 
-def _encode_cursor(key: dict | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _bad_cursor() -> BadRequest:
-    return BadRequest("The cursor is not one this API returned.", {"field": "cursor"}, code="invalid_cursor")
-
-
-def _decode_cursor(cursor: str | None, key_fields: dict | None = None) -> dict | None:
-    """The start key a cursor holds. It must name exactly the key attributes of the index being
-    queried (`key_fields`: attribute -> required value or None), each a string; else 400,
-    never a failed query."""
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
-        raise _bad_cursor()
-    if not isinstance(key, dict) or "order_id" not in key:
-        raise _bad_cursor()
-    if key_fields is not None:
-        if set(key) != set(key_fields):
-            raise _bad_cursor()
-        for name, value in key.items():
-            if not (isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str) and value["S"]):
-                raise _bad_cursor()
-            if key_fields[name] is not None and value["S"] != key_fields[name]:
-                raise _bad_cursor()
-    return key
-
-
 def list_orders(params: dict) -> dict:
     """GET /orders. One Query on the index that fits the filters:
 
@@ -111,7 +75,7 @@ def list_orders(params: dict) -> dict:
         key_fields = {"order_id": None, "list_pk": OrderModel.list_pk.default, "appointment_start": None}
     else:
         key_fields = {"order_id": None, "list_pk": OrderModel.list_pk.default, "created_at": None}
-    cursor = _decode_cursor(params.get("cursor"), key_fields)
+    cursor = cursors.decode(params.get("cursor"), key_fields)
 
     def time_range(attr):
         if start and end:
@@ -143,12 +107,12 @@ def list_orders(params: dict) -> dict:
     except QueryError as exc:
         # DynamoDB refuses a start key outside the query's range (a cursor from another filter).
         if cursor is not None and exc.cause_response_code == "ValidationException":
-            raise _bad_cursor()
+            raise cursors.bad_cursor()
         raise
     technicians = {s.user_id: s for s in models.StaffModel.batch_get({o.technician_id for o in orders if o.technician_id})}
     return {
         "orders": [views.summary(o, technicians.get(o.technician_id, False) or None) for o in orders],
-        "next_cursor": _encode_cursor(results.last_evaluated_key),
+        "next_cursor": cursors.encode(results.last_evaluated_key),
     }
 
 

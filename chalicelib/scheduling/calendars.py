@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import settings
 from chalicelib.core.errors import Conflict
+from chalicelib.customers import records as customer_records
 from chalicelib.data import entries, items
 from chalicelib.data.counters import CounterModel, unchanged_since_read
 from chalicelib.data.models import CalendarDayModel, OrderModel
@@ -67,7 +68,8 @@ def load_day(technician_id: str, day: date) -> CalendarDayModel | None:
 def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool = False,
            counters: list[CounterModel] = ()) -> None:
     """Write the order, the calendar items and the `counters` (an online booking's contact
-    ledgers, each conditional on the revision read) in one transaction.
+    ledgers, each conditional on the revision read) in one transaction; a new order with a
+    `customer_id` also counts on its customer record (`orders_count`, `last_order_at`).
 
     Raises OrderExists (a new order's id is taken), CalendarChanged (a calendar item or a counter
     moved on: read again), or Conflict (the order itself changed since it was read).
@@ -83,6 +85,8 @@ def commit(order: OrderModel, calendars: list[CalendarDayModel], new_order: bool
                 tx.save(counter, condition=unchanged_since_read(counter))
             for entry in entries.new_items(order):  # its new history entries (and notes) beside it
                 tx.save(entry)
+            if new_order and order.customer_id:
+                customer_records.count_order(tx, order.customer_id, order.created_at)
     except TransactWriteError as exc:
         if items.is_too_large(exc):
             raise items.order_full(order.order_id)
