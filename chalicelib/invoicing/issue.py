@@ -4,12 +4,13 @@ from datetime import datetime, time, timedelta, timezone
 
 from chalicelib.core import observability
 from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.data import invoice_chain
 from chalicelib.data.batch import batch_get
 from chalicelib.data.models import CatalogModel, InvoiceModel, OrderModel, SequenceModel
 from chalicelib.invoicing import invoice_state, numbering
 from chalicelib.invoicing.invoice_state import DELIVERY_GRACE, OPEN, PENDING
 from chalicelib.invoicing.numbering import INVOICE, NUMBER_ATTEMPTS, DocumentWritten, SeriesMoved
-from chalicelib.setup import catalog
+from chalicelib.setup import addresses, catalog, tax as tax_rules
 
 
 def _snapshot(order: OrderModel, business: dict, now: datetime, invoice_id: str) -> InvoiceModel:
@@ -19,10 +20,10 @@ def _snapshot(order: OrderModel, business: dict, now: datetime, invoice_id: str)
          "total_cents": int(li.quantity) * int(li.unit_price_cents)}
         for li in order.line_items
     ]
-    subtotal = sum(line["total_cents"] for line in lines)
     rate = int(business.get("tax_rate_basis_points") or 0)
-    tax = (subtotal * rate + 5000) // 10000  # half up, once per invoice
-    seller = {key: business.get(key) for key in ("name", "address", "email", "phone", "timezone", "payment_instructions")}
+    seller = tax_rules.seller_snapshot(business)  # with the VAT number, company number, registered office
+    # Half up, once per invoice; with prices that include the tax, the lines add up to the total.
+    subtotal, tax, _ = tax_rules.split(sum(line["total_cents"] for line in lines), rate, seller["prices_include_tax"])
     tz = invoice_state.seller_zone(seller)
     due_date = now.astimezone(tz).date() + timedelta(days=int(business.get("payment_terms_days") or 0))
     address = order.address
@@ -32,7 +33,8 @@ def _snapshot(order: OrderModel, business: dict, now: datetime, invoice_id: str)
         number="",
         seller=seller,
         customer={"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone,
-                  "address": f"{address.street}, {address.postcode} {address.city}" if address else None},
+                  "address": addresses.one_line(address, seller["country"]),
+                  "address_lines": addresses.lines(address, seller["country"])},
         lines=lines,
         work=" - ".join(p for p in (order.service_name, order.description) if p) or None,
         currency=(business.get("currency") or "USD").upper(),
@@ -58,8 +60,8 @@ def _snapshot(order: OrderModel, business: dict, now: datetime, invoice_id: str)
 
 
 def issue(order_id: str, now: datetime) -> InvoiceModel | None:
-    """The order's invoice: the one it has, or a new one with the next number of the year.
-    None when the order has no line items (nothing to invoice)."""
+    """The order's invoice: the one it has (the newest, after reissues), or a new one with the
+    next number of the year. None when the order has no line items (nothing to invoice)."""
     invoice_id = numbering.invoice_id_for(order_id)
     guess = f"{INVOICE}-{now.year}"
     settings_key = (CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID)
@@ -67,7 +69,7 @@ def issue(order_id: str, now: datetime) -> InvoiceModel | None:
                        (SequenceModel, guess, None)])
     existing = found.get((InvoiceModel, invoice_id, None))
     if existing is not None:
-        return existing
+        return invoice_chain.current(order_id) if existing.replaced_by else existing
     order = found.get((OrderModel, order_id, None))
     if order is None:
         raise NotFound(f"No work order '{order_id}'.")
@@ -77,25 +79,36 @@ def issue(order_id: str, now: datetime) -> InvoiceModel | None:
     stored = found.get(settings_key)
     business = {**catalog.DEFAULT_SETTINGS, **(stored.data if stored else {})}
     invoice = _snapshot(order, business, now, invoice_id)
-    year = now.astimezone(invoice_state.seller_zone(invoice.seller)).year
+    counter = found.get((SequenceModel, guess, None))
+    return write_new(invoice, guess, int(counter.last) if counter else None)
+
+
+def write_new(invoice: InvoiceModel, guess: str | None = None, guessed_last: int | None = None,
+              also=None) -> InvoiceModel:
+    """Number `invoice` and write it (only if its id is new) in the transaction that moves the
+    series; `also(tx)` adds writes to it (a reissue marks the void invoice replaced). An invoice
+    written meanwhile under the same id is read back and returned instead (a double click, a
+    replayed record): the caller tells the two apart by identity (`written is invoice`)."""
+    year = invoice.issued_at.astimezone(invoice_state.seller_zone(invoice.seller)).year
     series = f"{INVOICE}-{year}"
-    if series == guess:
-        counter = found.get((SequenceModel, guess, None))
-        last = int(counter.last) if counter else None
-    else:
-        last = numbering.last_number(series)
+    last = guessed_last if series == guess else numbering.last_number(series)
+
+    def write(tx):
+        tx.save(invoice, condition=InvoiceModel.invoice_id.does_not_exist())
+        if also is not None:
+            also(tx)
+
     for attempt in range(NUMBER_ATTEMPTS):
         invoice.number = f"{series}-{(last or 0) + 1:06d}"
         invoice.pdf_key = f"invoices/{year}/{invoice.number}.pdf"
         try:
-            numbering.write_numbered(series, last or 0, last is not None,
-                            lambda tx: tx.save(invoice, condition=InvoiceModel.invoice_id.does_not_exist()))
+            numbering.write_numbered(series, last or 0, last is not None, write)
         except DocumentWritten:
-            return InvoiceModel.get(invoice_id, consistent_read=True)
+            return InvoiceModel.get(invoice.invoice_id, consistent_read=True)
         except SeriesMoved as moved:
             numbering.pause(attempt)
             last = moved.last if moved.last is not None else numbering.last_number(series)
             continue
         observability.count("InvoiceIssued")
         return invoice
-    raise Conflict("The invoice number series is busy; try again.", {"order_id": order_id})
+    raise Conflict("The invoice number series is busy; try again.", {"order_id": invoice.order_id})

@@ -7,7 +7,8 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import ids, settings
+from chalicelib.core import settings
+from chalicelib.data import invoice_chain
 from chalicelib.data.models import SequenceModel
 
 INVOICE, CREDIT_NOTE = "INV", "CN"
@@ -17,8 +18,9 @@ NUMBER_ATTEMPTS = 200
 
 
 def invoice_id_for(order_id: str) -> str:
-    """The one invoice id an order can have."""
-    return ids.id_for_key("IV-", "invoice", order_id)
+    """The id of an order's first invoice (a reissue after a void gets an id of its own:
+    chalicelib/data/invoice_chain.py)."""
+    return invoice_chain.first_id(order_id)
 
 
 class SeriesMoved(Exception):

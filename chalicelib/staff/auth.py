@@ -3,6 +3,10 @@
 Tokens are verified here, in the app, the same way locally and in the cloud: signature against
 the user pool's JWKS (RS256), issuer, audience (the app client), expiry and `token_use`.
 `chalice local` would otherwise accept any well-formed token.
+
+A verified token is then held against the staff record on every request (one GetItem by key, no
+cache): a deactivated user's tokens are refused from the next request, not only once they expire,
+and a role changed by an admin applies at once (the token must still carry a staff group).
 """
 import json
 import threading
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 
 from chalicelib.core import settings
 from chalicelib.core.errors import Forbidden, Unauthorized
+from chalicelib.data.models import StaffModel
 
 ROLES = ("admin", "dispatcher", "technician")
 STAFF = ROLES
@@ -128,7 +133,21 @@ def authenticate(headers) -> Principal:
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Sign in: an `Authorization: Bearer <id_token>` header is required.")
-    return verify_token(token.strip())
+    return current(verify_token(token.strip()))
+
+
+def current(principal: Principal) -> Principal:
+    """The principal as the staff record says now: refused (401) when the record is gone or
+    deactivated; its role is the record's (an admin may have changed it since the token was issued)."""
+    try:
+        member = StaffModel.get(principal.user_id, consistent_read=True)
+    except StaffModel.DoesNotExist:
+        raise Unauthorized("This account is not a staff account.")
+    if not member.active:
+        raise Unauthorized("This account has been deactivated.", code="account_deactivated")
+    if member.role == principal.role or member.role not in ROLES:
+        return principal
+    return Principal(user_id=principal.user_id, role=member.role, groups=principal.groups)
 
 
 def require_role(principal: Principal, roles: tuple[str, ...]) -> None:

@@ -115,7 +115,7 @@ def test_no_token_is_401(as_):
     assert_error(as_().post("/orders", intake()), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("method,path", [("DELETE", "/orders"), ("PATCH", "/orders/WO-1"), ("PUT", "/orders/WO-1/notes")])
+@pytest.mark.parametrize("method,path", [("DELETE", "/orders"), ("PUT", "/orders/WO-1"), ("PUT", "/orders/WO-1/notes")])
 def test_an_unsupported_method_is_405_in_the_same_shape(as_, method, path):
     r = as_("dispatcher").call(method, path, raw="{}")
     assert_error(r, 405, "method_not_allowed")

@@ -211,6 +211,14 @@ function overlay(order) {
         unit_price_cents: p ? p.unit_price_cents : null, total_cents: p ? p.unit_price_cents * body.quantity : null,
         price_item_id: body.price_item_id,
       }, mark));
+    } else if (item.type === 'line_item_change') {
+      // A changed quantity or a removal waiting to send: shown on the line, the total as it will be.
+      view.line_items = view.line_items.map(function (li) {
+        if (li.id !== body.line_id) return li;
+        if (body.remove) return Object.assign({}, li, { removing: true, total_cents: 0 }, mark);
+        var total = li.unit_price_cents == null ? null : li.unit_price_cents * body.quantity;
+        return Object.assign({}, li, { quantity: body.quantity, total_cents: total }, mark);
+      });
     } else if (item.type === 'photo') {
       view.photos.push(Object.assign({ id: 'queued-' + item.seq, url: objectUrl(item), uploaded_at: item.created_at }, mark));
     } else if (item.type === 'signature') {

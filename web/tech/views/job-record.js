@@ -86,12 +86,114 @@ function itemsSection(ctx) {
     });
   }
 
+  // Changing a line: one line at a time has its editor open (quantity, save, remove with a
+  // confirmation); it survives re-renders (`editing`), and the list is rebuilt only when what it
+  // shows changes, so typing is never interrupted.
+  var editing = null; // {id, qty, confirming}
+  var shownKey = null;
+
+  function editable(li) {
+    return ctx.view.next_steps && ctx.view.next_steps.length && !li.waiting && !li.removing && String(li.id).indexOf('queued-') !== 0;
+  }
+
+  function openEditor(li) {
+    editing = { id: li.id, qty: li.quantity, confirming: false };
+    shownKey = null;
+    update();
+    var input = list.querySelector('#tc-edit-qty');
+    if (input) input.focus();
+  }
+
+  function closeEditor(focusId) {
+    editing = null;
+    shownKey = null;
+    update();
+    var button = focusId && list.querySelector('[data-line="' + focusId + '"]');
+    if (button) button.focus();
+  }
+
+  function saveQuantity(li) {
+    var input = list.querySelector('#tc-edit-qty');
+    var n = Number(input ? input.value : editing.qty);
+    if (!Number.isInteger(n) || n < 1 || n > 999) {
+      var error = list.querySelector('#tc-edit-qty-error');
+      fill(error, hidden('Error: '), 'Enter a whole number from 1 to 999');
+      error.hidden = false;
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', 'tc-edit-qty-error');
+      input.focus();
+      alarm('Enter a quantity from 1 to 999.');
+      return;
+    }
+    if (n === li.quantity) { closeEditor(li.id); return; }
+    enqueue('line_item_change', orderId, { line_id: li.id, quantity: n }, { item_name: li.description }).then(function () {
+      say('Changed to ' + n + ' × ' + li.description + '. ' + (navigator.onLine === false ? 'Saved on the phone; it is sent when you are back online.' : 'Sending.'));
+      closeEditor(li.id);
+    });
+  }
+
+  function remove(li) {
+    enqueue('line_item_change', orderId, { line_id: li.id, remove: true }, { item_name: li.description }).then(function () {
+      say('Removed ' + li.description + '. ' + (navigator.onLine === false ? 'Saved on the phone; it is sent when you are back online.' : 'Sending.'));
+      editing = null;
+      shownKey = null;
+      update();
+      focusOn(title, false);
+    });
+  }
+
+  function editor(li) {
+    var input = el('input', { type: 'number', inputmode: 'numeric', min: '1', max: '999', step: '1', value: String(editing.qty),
+      class: 'tc-input', id: 'tc-edit-qty' });
+    input.addEventListener('input', function () { editing.qty = input.value; });
+    function step(delta) {
+      var n = parseInt(input.value, 10) || 0;
+      input.value = String(Math.min(999, Math.max(1, n + delta)));
+      editing.qty = input.value;
+    }
+    if (editing.confirming) {
+      return el('div', { class: 'tc-item-editor', role: 'group', 'aria-labelledby': 'tc-remove-question', style: 'grid-column: 1 / -1' },
+        el('p', { id: 'tc-remove-question', style: 'margin: 0.5rem 0 0; font-weight: 600' },
+          'Remove ' + li.quantity + ' × ' + li.description + ' from this job?'),
+        el('div', { class: 'tc-button-row' },
+          el('button', { type: 'button', class: 'tc-button tc-button--danger-text tc-button--small', id: 'tc-remove-yes',
+            onclick: function () { remove(li); } }, 'Yes, remove it'),
+          el('button', { type: 'button', class: 'tc-button tc-button--secondary tc-button--small',
+            onclick: function () { editing.confirming = false; shownKey = null; update(); var b = list.querySelector('#tc-remove-ask'); if (b) b.focus(); } }, 'Keep it')));
+    }
+    return el('div', { class: 'tc-item-editor', role: 'group', 'aria-label': 'Change ' + li.description, style: 'grid-column: 1 / -1' },
+      el('div', { class: 'tc-field' },
+        el('label', { class: 'tc-label', for: 'tc-edit-qty' }, 'Quantity'),
+        el('p', { class: 'tc-error-message', id: 'tc-edit-qty-error', hidden: true }),
+        el('div', { class: 'tc-qty' },
+          el('button', { type: 'button', class: 'tc-qty-button', 'aria-label': 'One fewer', onclick: function () { step(-1); } }, '−'),
+          input,
+          el('button', { type: 'button', class: 'tc-qty-button', 'aria-label': 'One more', onclick: function () { step(1); } }, '+'))),
+      el('div', { class: 'tc-button-row' },
+        el('button', { type: 'button', class: 'tc-button tc-button--small', onclick: function () { saveQuantity(li); } }, 'Save quantity'),
+        el('button', { type: 'button', class: 'tc-button tc-button--danger-text tc-button--small', id: 'tc-remove-ask',
+          onclick: function () { editing.confirming = true; shownKey = null; update(); var b = list.querySelector('#tc-remove-yes'); if (b) b.focus(); } }, 'Remove item'),
+        el('button', { type: 'button', class: 'tc-button tc-button--secondary tc-button--small', onclick: function () { closeEditor(li.id); } }, 'Cancel')));
+  }
+
+  /** "Total excl. VAT" or "Total incl. VAT", as the business prices (the order view's `tax`). */
+  function totalLabel() {
+    var tax = ctx.view.tax || (ctx.order && ctx.order.tax);
+    if (!tax || !tax.name) return 'Total';
+    return 'Total ' + (tax.included ? 'incl. ' : 'excl. ') + tax.name;
+  }
+
   function update() {
     fillSelect();
     var open = ctx.view.next_steps && ctx.view.next_steps.length;
     form.hidden = !open;
     var lines = ctx.view.line_items;
+    if (editing && !lines.some(function (li) { return li.id === editing.id && editable(li); })) editing = null;
     total.textContent = lines.length ? plural(lines.length, 'item', 'items') : '';
+    var key = JSON.stringify([lines.map(function (li) { return [li.id, li.quantity, li.unit_price_cents, li.waiting, li.sending, li.removing]; }),
+      editing && [editing.id, editing.confirming], !!open, totalLabel(), ctx.view.total_cents]);
+    if (key === shownKey) return;
+    shownKey = key;
     if (!lines.length) {
       fill(list, el('li', { class: 'tc-empty', style: 'padding: 0.75rem 0.25rem; border-bottom: 1px solid var(--tc-line)' }, 'No items yet.'));
       fill(sum);
@@ -100,15 +202,20 @@ function itemsSection(ctx) {
     fill(list, lines.map(function (li) {
       var p = priceItem(li.price_item_id);
       var unit = p && p.unit && p.unit !== 'each' ? ' per ' + p.unit : ' each';
+      var open = editing && editing.id === li.id;
       return el('li', { class: 'tc-item' + (li.waiting ? ' tc-is-pending' : '') },
-        el('span', { class: 'tc-item-name' }, li.description),
-        el('span', { class: 'tc-item-total' }, money(li.total_cents)),
+        el('span', { class: 'tc-item-name' }, li.removing ? el('s', {}, li.description) : li.description),
+        el('span', { class: 'tc-item-total' }, li.removing ? 'Removing' : money(li.total_cents)),
         el('span', { class: 'tc-item-qty' }, li.quantity + ' × ' + money(li.unit_price_cents) + unit),
-        li.waiting ? pendingMark(li) : el('span', {}));
+        li.waiting ? pendingMark(li) : editable(li) && !open ? el('button', {
+          type: 'button', class: 'tc-button tc-button--secondary tc-button--small', 'data-line': li.id,
+          'aria-label': 'Change or remove ' + li.description, onclick: function () { openEditor(li); },
+        }, 'Change') : el('span', {}),
+        open ? editor(li) : null);
     }));
     var anyWaiting = lines.some(function (li) { return li.waiting; });
     fill(sum, el('p', { class: 'tc-items-total' },
-      el('span', {}, 'Total', anyWaiting ? el('span', { class: 'tc-items-total-note' }, ' (with items waiting to send)') : null),
+      el('span', {}, totalLabel(), anyWaiting ? el('span', { class: 'tc-items-total-note' }, ' (with changes waiting to send)') : null),
       el('span', {}, money(ctx.view.total_cents))));
   }
   return { element: section, update: update };
@@ -286,7 +393,10 @@ function historySection(ctx) {
     fill(list, moves.map(function (m) {
       return el('li', { class: 'tc-move' + (m.waiting ? ' tc-is-pending' : '') },
         el('p', { class: 'tc-move-title' }, stepLabel(m.to, ctx.order), m.from ? el('span', { class: 'tc-move-meta' }, ' from ' + stepLabel(m.from, ctx.order)) : null),
-        el('p', { class: 'tc-move-meta' }, [who(m.by), when(m.at)].filter(Boolean).join(' · '), ' ', pendingMark(m)),
+        // `at` is when it was done; a move done offline and sent later also says when it arrived.
+        el('p', { class: 'tc-move-meta' }, [who(m.by), when(m.at),
+          m.recorded_at && Date.parse(m.recorded_at) - Date.parse(m.at) > 120000 ? 'sent ' + when(m.recorded_at) : ''
+        ].filter(Boolean).join(' · '), ' ', pendingMark(m)),
         m.note ? el('p', { class: 'tc-move-note' }, m.note) : null);
     }));
   }
