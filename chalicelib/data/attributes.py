@@ -1,7 +1,7 @@
 """The parts of a work order: the map attributes its item and its entries hold (customer, address,
 line item, note, move, photo, signature), and `EntryList`, how the order holds its history, notes
 and photos, which are items of their own beside it (`data.entries`)."""
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 
 class Customer(MapAttribute):
@@ -23,14 +23,16 @@ class LineItem(MapAttribute):
     unit_price_cents = NumberAttribute()
     price_item_id = UnicodeAttribute(null=True)
     added_by = UnicodeAttribute()
-    added_at = UTCDateTimeAttribute()
+    added_at = UTCDateTimeAttribute()  # when it was done (the app's `done_at`, bounded)
+    recorded_at = UTCDateTimeAttribute(null=True)  # when the server received it (null: items of before)
 
 
 class Note(MapAttribute):
     note_id = UnicodeAttribute()
     text = UnicodeAttribute()
     author = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
+    at = UTCDateTimeAttribute()  # when it was written (the app's `done_at`, bounded)
+    recorded_at = UTCDateTimeAttribute(null=True)  # when the server received it (null: notes of before)
 
 
 class Move(MapAttribute):
@@ -39,11 +41,14 @@ class Move(MapAttribute):
     from_step = UnicodeAttribute(null=True)
     to_step = UnicodeAttribute()
     by = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
+    at = UTCDateTimeAttribute()  # when it was done (the app's `done_at`, bounded: orders.moves.done_time)
     note = UnicodeAttribute(null=True)
+    recorded_at = UTCDateTimeAttribute(null=True)  # when the server received it (null: moves of before)
     # A move made before order entries kept its Idempotency-Key here (hashed, `MV-...`): kept with
     # it when it moves beside its order. Moves made since keep theirs in data.request_keys.
     key = UnicodeAttribute(null=True)
+    # A correction (not a move; the step stays): [{"field", "old", "new"}] (chalicelib/orders/corrections.py).
+    changes = JSONAttribute(null=True)
 
 
 class Photo(MapAttribute):
@@ -52,7 +57,8 @@ class Photo(MapAttribute):
     content_type = UnicodeAttribute()
     size_bytes = NumberAttribute()
     uploaded_by = UnicodeAttribute()
-    uploaded_at = UTCDateTimeAttribute()
+    uploaded_at = UTCDateTimeAttribute()  # when it was taken/attached on the phone (`done_at`, bounded)
+    recorded_at = UTCDateTimeAttribute(null=True)  # when the server received it (null: photos of before)
 
 
 class Signature(MapAttribute):
@@ -62,7 +68,8 @@ class Signature(MapAttribute):
     s3_key = UnicodeAttribute()
     signed_by = UnicodeAttribute()
     captured_by = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
+    at = UTCDateTimeAttribute()  # when it was signed (`done_at`, bounded)
+    recorded_at = UTCDateTimeAttribute(null=True)  # when the server received it (null: signatures of before)
 
 
 class _Kept:

@@ -11,7 +11,7 @@ from chalicelib.core.validation import Fields
 from chalicelib.data import items, request_keys
 from chalicelib.data.models import IdempotencyModel, OrderModel, Photo
 from chalicelib.data.request_keys import Answer, RequestKey
-from chalicelib.orders import storage
+from chalicelib.orders import moves, storage
 from chalicelib.staff.auth import Principal
 from chalicelib.workflow import versions
 
@@ -89,9 +89,11 @@ def _uploaded(order_id: str, photo_id: str) -> tuple[str, int]:
 
 
 def attach_photo(principal: Principal, order_id: str, body: dict, now: datetime, key: RequestKey | None = None) -> Answer:
-    """Attach an uploaded photo to the order, once; refused unless the upload arrived as an image."""
+    """Attach an uploaded photo to the order, once; refused unless the upload arrived as an image.
+    `done_at` (optional) is when the technician attached it, bounded by `orders.moves.done_time`."""
     fields = Fields(body)
     photo_id = fields.text("photo_id", 40)
+    done_at = moves.requested_done_at(fields, now)  # when it was taken and attached on the phone
     fields.raise_if_errors()
     if not photo_id.startswith("P-") or not photo_id[2:].isalnum():
         raise ValidationFailed("Not a photo id this API gave.", [{"field": "photo_id", "message": "unknown photo"}])
@@ -106,7 +108,8 @@ def attach_photo(principal: Principal, order_id: str, body: dict, now: datetime,
             upload.append(_uploaded(order_id, photo_id))
         content_type, size = upload[0]
         order.photos = order.photos + [Photo(photo_id=photo_id, s3_key=_photo_key(order_id, photo_id), content_type=content_type,
-                                             size_bytes=size, uploaded_by=principal.user_id, uploaded_at=now)]
+                                             size_bytes=size, uploaded_by=principal.user_id,
+                                             uploaded_at=moves.done_time(order, done_at, now), recorded_at=now)]
         order.updated_at = now
 
     return storage.change(principal, order_id, apply, key, 201)

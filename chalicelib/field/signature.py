@@ -10,7 +10,7 @@ from chalicelib.core.validation import Fields
 from chalicelib.data.models import Signature
 from chalicelib.data.request_keys import Answer, RequestKey
 from chalicelib.field import photos
-from chalicelib.orders import storage
+from chalicelib.orders import moves, storage
 from chalicelib.staff.auth import Principal
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -36,9 +36,11 @@ def _png(value) -> bytes:
 
 def sign(principal: Principal, order_id: str, body: dict, now: datetime, key: RequestKey | None) -> Answer:
     """Store the customer's signature (PNG) and record it on the order. A replay with the same
-    key changes nothing; a new signature replaces the previous one."""
+    key changes nothing; a new signature replaces the previous one. `done_at` (optional) is when
+    it was signed, bounded by `orders.moves.done_time`."""
     fields = Fields(body)
     signed_by = fields.text("signed_by", 120)
+    done_at = moves.requested_done_at(fields, now)  # when the customer signed (the app may send it later)
     fields.raise_if_errors()
     png = _png(body.get("image_png_base64"))
     signature_id = ids.id_for_key("S-", order_id, key.key if key else None)
@@ -53,7 +55,8 @@ def sign(principal: Principal, order_id: str, body: dict, now: datetime, key: Re
             client("s3").put_object(Bucket=settings.files_bucket(), Key=s3_key, Body=png, ContentType="image/png")
             stored.append(s3_key)
         order.signature = Signature(signature_id=signature_id, s3_key=s3_key, signed_by=signed_by,
-                                    captured_by=principal.user_id, at=now)
+                                    captured_by=principal.user_id, at=moves.done_time(order, done_at, now),
+                                    recorded_at=now)
         order.updated_at = now
 
     return storage.change(principal, order_id, apply, key, 201)

@@ -3,10 +3,51 @@ fields the review indexes need. Rules over an order in memory and the map versio
 (from the per-container cache of versions); nothing here writes."""
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.core.errors import ConditionsUnmet, Forbidden, MoveNotAllowed
+from chalicelib.core.errors import ConditionsUnmet, Forbidden, MoveNotAllowed, ValidationFailed
+from chalicelib.core.validation import Fields
 from chalicelib.data.models import Move, OrderModel
 from chalicelib.staff.auth import Principal
 from chalicelib.workflow import process_map, versions
+
+
+# How far ahead of the server's clock a phone's clock may run: a `done_at` up to this far in the
+# future (or this far before the order was created) is taken as "now" (as "when it was created").
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def requested_done_at(fields: Fields, now: datetime) -> datetime | None:
+    """The optional `done_at` of an action's body: when the technician did it (the app queues
+    actions offline and sends them later). 422 when it is more than `CLOCK_SKEW` in the future."""
+    done_at = fields.datetime("done_at", required=False)
+    if done_at is not None and done_at > now + CLOCK_SKEW:
+        fields.error("done_at", "must not be in the future (the server's time is "
+                     + now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") + ")")
+    return done_at
+
+
+def done_time(order: OrderModel, done_at: datetime | None, now: datetime, in_history: bool = False) -> datetime:
+    """When an action on `order` counts as done: `now` without a `done_at`; else `done_at`, bounded.
+
+    - Not in the future: a `done_at` within the clock skew ahead is now (further: 422, see
+      `requested_done_at`).
+    - Not before the order existed: within the skew before its creation it is the creation time;
+      earlier is 422 (nobody worked on an order that did not exist yet).
+    - A move (`in_history`) never goes before the order's latest history entry: moves are applied
+      in the order they arrive, so a move done offline at 10:00 that reaches the server after the
+      office's move recorded at 10:05 counts as done at 10:05, and the history never runs backwards
+      (its `recorded_at` still says when it arrived)."""
+    if done_at is None:
+        return now
+    at = min(done_at, now)
+    created = order.created_at
+    if at < created - CLOCK_SKEW:
+        raise ValidationFailed("The action cannot have been done before the order existed.",
+                               [{"field": "done_at", "message": "is before the order was created"}])
+    at = max(at, created)
+    if in_history:
+        latest = [order.step_entered_at] + ([order.history[-1].at] if order.history else [])
+        at = max([at] + [t for t in latest if t is not None])
+    return min(at, now)
 
 
 def next_steps(order: OrderModel, principal: Principal) -> list[dict]:
@@ -46,8 +87,11 @@ def releases_time(order: OrderModel, destination: process_map.Step) -> bool:
     return booked and (cancelled or destination.key == start_step(order))
 
 
-def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime) -> process_map.Step:
-    """Check a move against the order's process-map version and apply it to `order` (unsaved)."""
+def apply_move(principal: Principal, order: OrderModel, target: str, note: str | None, now: datetime,
+               done_at: datetime | None = None) -> process_map.Step:
+    """Check a move against the order's process-map version and apply it to `order` (unsaved).
+    The move and the step's timing (SLA, evaluation) count from when it was done (`done_time`);
+    `recorded_at` is when the server received it."""
     pm = versions.version(int(order.workflow_version))
     current = pm.step(order.step)
     if target not in current.next:
@@ -72,8 +116,10 @@ def apply_move(principal: Principal, order: OrderModel, target: str, note: str |
                 f"The order cannot leave '{current.key}' yet: " + "; ".join(u["message"] for u in unmet) + ".",
                 {"step": current.key, "unmet_conditions": unmet},
             )
-    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=now, note=note)]
-    track_step(order, destination, now)
+    at = done_time(order, done_at, now, in_history=True)
+    order.history = list(order.history) + [Move(from_step=current.key, to_step=target, by=principal.user_id, at=at, note=note,
+                                                 recorded_at=now)]
+    track_step(order, destination, at)
     order.updated_at = now
     return destination
 

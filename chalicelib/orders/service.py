@@ -20,11 +20,13 @@ from chalicelib.workflow import process_map, versions
 
 
 def create(principal: Principal, intake: Intake, now: datetime) -> OrderModel:
-    """An order with no time booked yet, waiting at the start step of the current map."""
+    """An order with no time booked yet, waiting at the start step of the current map, on the
+    caller's customer record (found or created), counted on it in the order's transaction."""
     if intake.technician_id:
         orders_intake.check_technician(intake.technician_id, "technician_id")
+    orders_intake.link_customer(intake, now, "phone")
     order = orders_intake.build(ids.new_id("WO-"), principal, intake, versions.current(), now, "phone")
-    order.save(condition=OrderModel.order_id.does_not_exist())
+    calendars.commit(order, [], new_order=True)
     observability.count("OrderCreated")
     return order
 
@@ -58,10 +60,11 @@ def transition(principal: Principal, order_id: str, body: dict, now: datetime, k
     target = fields.text("to", 40)
     note = fields.text("note", 1000, required=False, multiline=True)
     expected = fields.integer("expected_version", minimum=1)
+    done_at = moves.requested_done_at(fields, now)  # when the technician did it (offline queue)
     fields.raise_if_errors()
 
     def apply(order):
-        destination = moves.apply_move(principal, order, target, note, now)
+        destination = moves.apply_move(principal, order, target, note, now, done_at)
         return _released(order.order_id, _frees(order, destination))
 
     answer = storage.change(principal, order_id, apply, key, 200, expected=expected)
@@ -93,12 +96,15 @@ def add_note(principal: Principal, order_id: str, body: dict, now: datetime, key
     fields = Fields(body)
     text = fields.text("text", 2000, multiline=True)
     expected = fields.integer("expected_version", minimum=1, required=False)
+    done_at = moves.requested_done_at(fields, now)  # when it was written (offline queue)
     fields.raise_if_errors()
-    note = Note(note_id=ids.id_for_key("N-", order_id, _key_id(key)), text=text, author=principal.user_id, at=now)
+    note = Note(note_id=ids.id_for_key("N-", order_id, _key_id(key)), text=text, author=principal.user_id, at=now,
+                recorded_at=now)
 
     def apply(order):
         if any(n.note_id == note.note_id for n in order.notes):
             return False
+        note.at = moves.done_time(order, done_at, now)
         items.check_room("notes", int(order.notes_count or 0))
         order.notes = order.notes + [note]
         order.updated_at = now
@@ -113,6 +119,7 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
     fields = Fields(body)
     quantity = fields.integer("quantity", minimum=1, maximum=10000)
     expected = fields.integer("expected_version", minimum=1, required=False)
+    done_at = moves.requested_done_at(fields, now)  # when it was added (offline queue)
     price_item_id = fields.text("price_item_id", 64, required=False)
     if price_item_id:
         if "unit_price_cents" in body or "description" in body:
@@ -136,6 +143,7 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
         price_item_id=price_item_id,
         added_by=principal.user_id,
         added_at=now,
+        recorded_at=now,
     )
 
     def apply(order):
@@ -143,6 +151,7 @@ def add_line_item(principal: Principal, order_id: str, body: dict, now: datetime
             return False
         if moves.is_closed(order):
             raise MoveNotAllowed(f"The order is '{order.step}'; its items can no longer change.", {"step": order.step})
+        line.added_at = moves.done_time(order, done_at, now)
         items.check_room("line_items", len(order.line_items))
         order.line_items = list(order.line_items) + [line]
         order.updated_at = now

@@ -1,12 +1,12 @@
 """The daily check: what needs a person now (past SLA, no technician, not started, not invoiced,
-invoice failures), read through the sparse indexes only."""
+invoice failures, a technician away or deactivated), read through the sparse indexes only."""
 from collections import Counter
 from datetime import datetime, time, timedelta, timezone
 
 from chalicelib.core import settings, times
 from chalicelib.data import models
 from chalicelib.data.models import ORDER_LIST_PK, OrderModel, ReviewModel
-from chalicelib.reviews import evaluation, figures, periods
+from chalicelib.reviews import evaluation, figures, periods, staffing
 from chalicelib.reviews.periods import DAILY, Period
 from chalicelib.reviews.suggestions import human
 from chalicelib.setup import business
@@ -32,6 +32,8 @@ KINDS = {
     "not_invoiced": "Completed but not invoiced",
     "invoice_send_failed": "Invoices whose email failed",
     "invoice_overdue": "Overdue invoices",
+    staffing.AWAY: "Technician away",
+    staffing.DEACTIVATED: "Technician deactivated",
 }
 
 
@@ -170,7 +172,7 @@ def find_items(now: datetime, zone=None) -> list[dict]:
     zone = zone or business.zone()
     versions = evaluation.all_versions()
     items = (_past_sla(now, versions) + _open_order_items(now, versions) + _not_started(now, zone, versions)
-             + _invoice_items(now, versions))
+             + _invoice_items(now, versions) + staffing.find(now, zone, versions, _order_item))
     kinds = list(KINDS)
     return sorted(items, key=lambda i: (kinds.index(i["kind"]), i["since"], i["key"]))
 

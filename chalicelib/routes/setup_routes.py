@@ -4,7 +4,7 @@ from chalice import Blueprint
 
 from chalicelib.core.errors import NotFound
 from chalicelib.routes.edge import body, json_response, query, staff_route
-from chalicelib.scheduling import schedule_view
+from chalicelib.scheduling import schedule_view, time_off
 from chalicelib.setup import business, catalog, services, technicians
 from chalicelib.staff.auth import ADMIN, OFFICE, STAFF
 
@@ -64,7 +64,8 @@ def put_technician(principal, technician_id):
 
 @staff_route(bp, "/technicians/{technician_id}/time-off", OFFICE, methods=("POST",))
 def add_time_off(principal, technician_id):
-    return json_response(technicians.add_time_off(technician_id, body(bp)), status=201)
+    """Time off over booked jobs: 409 `time_off_clash` listing them, unless `force` is true."""
+    return json_response(time_off.add(technician_id, body(bp)), status=201)
 
 
 @staff_route(bp, "/technicians/{technician_id}/time-off/{time_off_id}", OFFICE, methods=("DELETE",))

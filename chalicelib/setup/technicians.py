@@ -66,18 +66,40 @@ def save_profile(technician_id: str, body: dict) -> dict:
     return technician_view(member)
 
 
-def add_time_off(technician_id: str, body: dict) -> dict:
-    member = technician(technician_id)
+# The longest time off one request takes (a longer absence is several): it is written in one
+# transaction with every local day's calendar item it covers.
+MAX_TIME_OFF_DAYS = 62
+
+
+def time_off_entry(body: dict) -> tuple[dict, bool]:
+    """A time off from a request body (`start`, `end`, optional `reason`) and whether it is
+    `force`d over booked jobs (`scheduling.time_off`); 422 when not valid."""
     fields = Fields(body)
     start, end = fields.datetime("start"), fields.datetime("end")
     reason = fields.text("reason", 200, required=False)
+    force = body.get("force", False) if isinstance(body, dict) else False
+    if not isinstance(force, bool):
+        fields.error("force", "must be true or false")
     if start and end and end <= start:
         fields.error("end", "must be after the start")
+    elif start and end and end - start > timedelta(days=MAX_TIME_OFF_DAYS):
+        fields.error("end", f"must be at most {MAX_TIME_OFF_DAYS} days after the start (add a longer absence in parts)")
     fields.raise_if_errors()
-    entry = {"id": ids.new_id("TO-"), "start": start.isoformat(), "end": end.isoformat(), "reason": reason}
+    return {"id": ids.new_id("TO-"), "start": start.isoformat(), "end": end.isoformat(), "reason": reason}, force
+
+
+def with_time_off(member: StaffModel, entry: dict) -> None:
+    """Add `entry` to the technician's time off (in memory; the caller writes it)."""
     data = profile(member)
     data["time_off"] = sorted(data["time_off"] + [entry], key=lambda t: t["start"])
     member.profile = {**(member.profile or {}), **data}
+
+
+def add_time_off(technician_id: str, body: dict) -> dict:
+    """Time off without the calendar check (`scheduling.time_off.add` is what the API uses)."""
+    member = technician(technician_id)
+    entry, _ = time_off_entry(body)
+    with_time_off(member, entry)
     member.save()
     return technician_view(member)
 

@@ -128,7 +128,7 @@ def test_an_allowed_move_succeeds(orders, clock, source, target):
     assert moved["history"][:-1] == order["history"]
     assert moved["history"][-1] == {
         "from": source, "to": target, "by": USER_IDS[who],
-        "at": iso(clock.now), "note": f"{source} to {target}",
+        "at": iso(clock.now), "note": f"{source} to {target}", "recorded_at": iso(clock.now),
     }
 
 
@@ -255,7 +255,7 @@ def test_every_move_is_appended_to_the_history(orders, clock):
     assert [(m["from"], m["to"]) for m in history[1:]] == list(zip([START] + steps[:-1], steps))
     assert [m["note"] for m in history[1:]] == [f"move {i}" for i in range(1, 6)]
     assert [m["at"] for m in history] == [iso(start + timedelta(minutes=10 * i)) for i in range(6)]
-    assert set(history[0]) == {"from", "to", "by", "at", "note"}
+    assert set(history[0]) == {"from", "to", "by", "at", "note", "recorded_at"}
 
 
 def test_the_version_grows_by_one_with_every_write(orders):

@@ -8,7 +8,12 @@
  * problem until the technician sends it again or discards it. The server binds a key to one
  * route and one body: a photo's upload form has a key of its own (`uploadKey`), and a change the
  * server says was sent before in another form (422 `idempotency_key_reused`) goes again, if the
- * technician says so, as a new change with a new key. */
+ * technician says so, as a new change with a new key.
+ *
+ * Each change carries `done_at`, the time the technician did it (stamped here, when it is queued,
+ * not when it is sent): the server keeps it as the entry's time (bounded: not in the future, not
+ * before the order existed, a move not before the order's latest history entry) next to
+ * `recorded_at`, when it arrived. It is part of the body, so every replay sends the same body. */
 
 import { ApiError, api, fetchWithin, uuid, signedIn, me } from './api.js';
 import { refreshView, changed, setNetwork, sessionExpired } from './app.js';
@@ -79,6 +84,7 @@ function enqueue(type, orderId, body, extra) {
     attempts: 0,
   };
   Object.keys(extra || {}).forEach(function (k) { item[k] = extra[k]; });
+  item.body.done_at = item.created_at; // when it was done, whenever it is sent (and in every replay)
   if (type === 'transition') item.body.expected_version = expectedVersion(orderId);
   queue.push(item);
   return store.put('queue', item).then(function (seq) {
@@ -233,17 +239,21 @@ async function send(item) {
     case 'transition':
       return (await api('/orders/' + id + '/transitions', {
         method: 'POST', key: item.key,
-        body: { to: body.to, note: body.note || null, expected_version: body.expected_version },
+        body: { to: body.to, note: body.note || null, expected_version: body.expected_version, done_at: body.done_at },
       })).data;
     case 'note':
-      return (await api('/orders/' + id + '/notes', { method: 'POST', key: item.key, body: { text: body.text } })).data;
+      return (await api('/orders/' + id + '/notes', { method: 'POST', key: item.key, body: { text: body.text, done_at: body.done_at } })).data;
     case 'line_item':
       return (await api('/orders/' + id + '/line-items', {
-        method: 'POST', key: item.key, body: { price_item_id: body.price_item_id, quantity: body.quantity },
+        method: 'POST', key: item.key, body: { price_item_id: body.price_item_id, quantity: body.quantity, done_at: body.done_at },
       })).data;
+    case 'line_item_change': // a quantity changed or a line removed (views/job-record.js)
+      return (await api('/orders/' + id + '/line-items/' + encodeURIComponent(body.line_id), body.remove
+        ? { method: 'DELETE', key: item.key } : { method: 'PATCH', key: item.key, body: { quantity: body.quantity } })).data;
     case 'signature':
       return (await api('/orders/' + id + '/signature', {
-        method: 'POST', key: item.key, body: { image_png_base64: body.image_png_base64, signed_by: body.signed_by },
+        method: 'POST', key: item.key,
+        body: { image_png_base64: body.image_png_base64, signed_by: body.signed_by, done_at: body.done_at },
       })).data;
     case 'photo':
       return sendPhoto(item);
@@ -269,7 +279,9 @@ async function sendPhoto(item) {
   form.append('file', photo.blob, photo.name || 'photo');
   await upload(ticket.upload.url, form);
   try {
-    return (await api('/orders/' + id + '/photos', { method: 'POST', key: item.key, body: { photo_id: ticket.photo_id } })).data;
+    return (await api('/orders/' + id + '/photos', {
+      method: 'POST', key: item.key, body: { photo_id: ticket.photo_id, done_at: (item.body || {}).done_at },
+    })).data;
   } catch (error) {
     if (error.status === 422 && /upload/i.test(JSON.stringify(error.details || '') + error.message)) {
       error.code = 'upload_missing';
@@ -301,6 +313,9 @@ async function retry(item) {
   // The server has this key for an earlier form of the change: sending it again, now that the
   // technician has seen the job as it is, is a new change, with a new key.
   if (item.error && item.error.code === 'idempotency_key_reused') item.key = uuid();
+  // The server refused the time it was done (this phone's clock is far off): it goes again
+  // without one, so the server's time is used. (A refused change bound no key.)
+  if (item.error && /done_at/.test(JSON.stringify(item.error.details || ''))) delete item.body.done_at;
   item.status = 'pending';
   item.error = null;
   item.attempts = 0;
