@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from chalicelib.booking import online
-from chalicelib.core import observability, settings
+from chalicelib.core import clock, dates, observability, settings
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.data.models import Move, OrderModel
 from chalicelib.orders import intake, moves, storage
@@ -30,6 +30,7 @@ def customer_view(order: OrderModel, settings_data: dict | None = None, technici
     settings_data = settings_data or business.settings()
     tz = business.zone(settings_data)
     cutoff = _cutoff(order, settings_data)
+    policy = change_policy(order, settings_data, clock.now())
     return {
         "order_id": order.order_id,
         "step": order.step,
@@ -41,7 +42,48 @@ def customer_view(order: OrderModel, settings_data: dict | None = None, technici
         "technician": {"name": _first_name(order.technician_id, technician)} if order.technician_id else None,
         "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
         "changeable_until": cutoff.astimezone(tz).isoformat() if cutoff else None,
+        "can_change_online": policy["can_change_online"],
+        "change_policy": policy["text"],
+        "business": contact(settings_data),
     }
+
+
+def contact(settings_data: dict) -> dict:
+    """How a customer reaches the business: its name, phone, email and address (None when unset)."""
+    return {key: settings_data.get(key) or None for key in ("name", "phone", "email", "address")}
+
+
+def _reach_us(settings_data: dict) -> str:
+    if settings_data.get("phone"):
+        return f"call us on {settings_data['phone']}"
+    if settings_data.get("email"):
+        return f"email us at {settings_data['email']}"
+    return "contact us"
+
+
+def change_policy(order: OrderModel, settings_data: dict, now: datetime) -> dict:
+    """Whether the customer can still move or cancel online, and the sentence that says so,
+    computed from the cut-off rule (`booking.cancellation_cutoff_hours`) and written in the
+    business's locale: "You can change or cancel online until Tuesday 3 March, 10:00 (24 hours
+    before your appointment). After that, call us on ...", or, inside the cut-off, "This
+    appointment is less than 24 hours away, so it can no longer be changed online; call us on
+    ...". No sentence for an order that is past being booked (on the way, done, cancelled)."""
+    cutoff = _cutoff(order, settings_data)
+    if order.step != "scheduled" or cutoff is None:
+        return {"can_change_online": False, "changeable_until": None, "text": None}
+    hours = int(settings_data["booking"]["cancellation_cutoff_hours"])
+    reach = _reach_us(settings_data)
+    if now < cutoff:
+        tz, locale = business.zone(settings_data), dates.locale_of(settings_data.get("locale"))
+        until = dates.date_time(cutoff, tz, locale, year=cutoff.astimezone(tz).year != now.astimezone(tz).year)
+        before = f"{dates.hours_phrase(hours)} before your appointment" if hours else "when your appointment starts"
+        text = f"You can change or cancel online until {until} ({before}). After that, {reach}."
+        return {"can_change_online": True, "changeable_until": cutoff, "text": text}
+    if hours and now < order.appointment_start:
+        text = f"This appointment is less than {dates.hours_phrase(hours)} away, so it can no longer be changed online; {reach}."
+    else:
+        text = f"This appointment can no longer be changed online; {reach}."
+    return {"can_change_online": False, "changeable_until": cutoff, "text": text}
 
 
 def booking_answer(order: OrderModel, setup: slots.Setup | None = None) -> dict:
@@ -52,6 +94,10 @@ def booking_answer(order: OrderModel, setup: slots.Setup | None = None) -> dict:
         "appointment": view["appointment"],
         "technician": view["technician"],
         "manage_url": manage_url(order),
+        "changeable_until": view["changeable_until"],
+        "can_change_online": view["can_change_online"],
+        "change_policy": view["change_policy"],
+        "business": view["business"],
     }
 
 
@@ -96,9 +142,10 @@ def check_changeable(order: OrderModel, now: datetime) -> None:
     if order.step != "scheduled":
         raise ValidationFailed("This booking can no longer be changed online.",
                                [{"field": "order_id", "message": f"the order is '{order.step}'; please call us"}], )
-    cutoff = _cutoff(order)
+    settings_data = business.settings()
+    cutoff = _cutoff(order, settings_data)
     if cutoff and now >= cutoff:
-        raise ValidationFailed("It is too late to change this booking online; please call us.",
+        raise ValidationFailed(f"It is too late to change this booking online; please {_reach_us(settings_data)}.",
                                [{"field": "start", "message": f"changes were possible until {cutoff.isoformat()}"}])
 
 

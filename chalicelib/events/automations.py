@@ -11,11 +11,11 @@ import re
 from zoneinfo import ZoneInfo
 
 from chalicelib.booking import manage as booking_manage
-from chalicelib.core import clock, settings
+from chalicelib.core import clock, dates, settings
 from chalicelib.data.models import OrderModel
 from chalicelib.invoicing import lifecycle
 from chalicelib.mail import invites, messages
-from chalicelib.setup import catalog
+from chalicelib.setup import business as business_settings
 from chalicelib.staff import directory
 from chalicelib.workflow import process_map, versions
 
@@ -44,6 +44,13 @@ def notify_rescheduled(order: OrderModel, key: str | None = None) -> dict:
     return _email_customer(order, "Your appointment has moved", "Your appointment has been moved to the new time below.", "publish", key)
 
 
+def notify_booked(order: OrderModel, key: str | None = None) -> dict:
+    """The first appointment of an order that had none, given in a step that sends no "booked"
+    on entry: it is a booking, not a move."""
+    subject, message = CUSTOMER_MESSAGES["scheduled"]
+    return _email_customer(order, subject, message, "publish", key)
+
+
 def remind_customer(order: OrderModel, key: str | None = None) -> dict:
     return _email_customer(order, "Reminder: your appointment is tomorrow", "This is a reminder of your appointment tomorrow.", None, key)
 
@@ -61,12 +68,12 @@ def _email_customer(order: OrderModel, subject: str, message: str, invite: str |
     to = messages.recipient(order.customer.email, order.customer.name)
     if to is None:  # stored before the edge refused such addresses (a non-ASCII local part)
         return {"sent": False, "reason": "the customer's email address cannot receive our emails"}
-    business = catalog.business()
+    business = business_settings.settings()
     tech = directory.find(order.technician_id)
     tz = _zone(business["timezone"])
+    locale = dates.locale_of(business.get("locale"))
     appointment = (
-        order.appointment_start.astimezone(tz).strftime("%A %d %B %Y, %H:%M")
-        + order.appointment_end.astimezone(tz).strftime(" to %H:%M (%Z)")
+        dates.appointment(order.appointment_start, order.appointment_end, tz, locale)
         if order.appointment_start and order.appointment_end
         else None
     )
@@ -74,6 +81,7 @@ def _email_customer(order: OrderModel, subject: str, message: str, invite: str |
     manage = None
     if order.manage_token and invite != "cancel":
         manage = booking_manage.manage_url(order)
+    policy = booking_manage.change_policy(order, business, clock.now())
     context = {
         "customer_name": order.customer.name,
         "message": message,
@@ -83,7 +91,10 @@ def _email_customer(order: OrderModel, subject: str, message: str, invite: str |
         "technician": tech.name.split()[0] if tech else None,
         "address": address,
         "manage_url": manage,
+        "can_change_online": policy["can_change_online"],
+        "change_policy": policy["text"],
         "business_name": business["name"],
+        "business": booking_manage.contact(business),
     }
     text, html = messages.render("order_step", **context)
     attachments = []
@@ -108,6 +119,7 @@ def _email_customer(order: OrderModel, subject: str, message: str, invite: str |
         html,
         attachments,
         message_id=key,
+        sender_name=business["name"],
     )
     return {"sent": True, "message_id": messages.send(email)}
 
@@ -152,6 +164,8 @@ def _run_once():
         key = message_key(task)
         if task["automation"] == "notify_rescheduled":
             return notify_rescheduled(order, key)
+        if task["automation"] == "notify_booked":
+            return notify_booked(order, key)
         if task["automation"] == "remind_customer":
             return remind_customer(order, key)
         pm = versions.version(int(order.workflow_version))
@@ -186,8 +200,11 @@ def entered_step(record: dict) -> tuple[OrderModel, int] | None:
     return order, int(order.history_count or 0)  # the history is beside the order: its count is here
 
 
-def rescheduled(record: dict) -> OrderModel | None:
-    """The order as of this record when it kept its step but its appointment moved."""
+def rescheduled(record: dict) -> tuple[OrderModel, str] | None:
+    """(order as of this record, the notice) when it kept its step but its appointment changed:
+    `notify_rescheduled` for a move, `notify_booked` for the first appointment of an order that
+    had none. Nothing while the order waits in the map's first step (a request): the customer
+    has not been told of a time yet, and hears "booked" once, when it enters a step that says so."""
     data = record.get("dynamodb", {})
     new_image, old_image = data.get("NewImage"), data.get("OldImage")
     if not new_image or not old_image:
@@ -197,7 +214,12 @@ def rescheduled(record: dict) -> OrderModel | None:
         return None
     if not new_image.get("appointment_start"):
         return None
-    return OrderModel.from_raw_data(new_image)
+    order = OrderModel.from_raw_data(new_image)
+    pm = versions.version(int(order.workflow_version))
+    if order.step == pm.start_step:
+        return None
+    first = not old_image.get("appointment_start") or "NULL" in old_image["appointment_start"]
+    return order, ("notify_booked" if first else "notify_rescheduled")
 
 
 def handle_record(record) -> list[str]:
@@ -206,8 +228,9 @@ def handle_record(record) -> list[str]:
     run = _run_once()
     moved = rescheduled(raw)
     if moved is not None:
-        run(task={"order_id": moved.order_id, "version": int(moved.version), "automation": "notify_rescheduled"}, order=moved)
-        return ["notify_rescheduled"]
+        order, notice = moved
+        run(task={"order_id": order.order_id, "version": int(order.version), "automation": notice}, order=order)
+        return [notice]
     entered = entered_step(raw)
     if entered is None:
         return []

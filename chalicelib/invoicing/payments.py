@@ -19,6 +19,7 @@ from chalicelib.invoicing import (
     invoice_view,
     lifecycle,
     numbering,
+    receipts,
 )
 from chalicelib.invoicing.delivery import SENDING_STALE
 from chalicelib.invoicing.lifecycle import MOVE_ATTEMPTS
@@ -37,7 +38,8 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
     """Add a payment; partial payments add up, overpayment is refused, and an invoice takes at
     most `items.MAX_PAYMENTS`. The payment and the Idempotency-Key's record (with the answer) are
     written in one transaction: a replay gets the first answer and adds nothing. Fully paid, the
-    order moves to `paid` (a replay finishes that move if it was cut off)."""
+    order moves to `paid` (a replay finishes that move if it was cut off). The customer is then
+    emailed a receipt, once per payment (`receipts.send_receipt`; a replay sends one that failed)."""
     fields = Fields(body)
     amount = fields.integer("amount_cents", minimum=1, maximum=100_000_000_00)
     method = fields.text("method", 20)
@@ -51,10 +53,12 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
         if earlier is not None:
             invoice = invoice_view.load(invoice_id)
             _settle(invoice, now)
+            receipts.send_receipt(invoice, payment_id, now)  # a replay finishes a receipt cut off
             return earlier if earlier.body is not None else Answer(earlier.status, invoice_view.view(invoice))
         invoice = invoice_view.load(invoice_id)
         if any(p["payment_id"] == payment_id for p in invoice.payments or []):
             _settle(invoice, now)
+            receipts.send_receipt(invoice, payment_id, now)
             return Answer(200, invoice_view.view(invoice))
         if invoice.status == "void":
             raise _refused("The invoice is void; it takes no payments.", "invoice_void")
@@ -87,6 +91,7 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
             continue  # the invoice or the key moved on: look again
         observability.count("InvoicePaymentRecorded")
         _settle(invoice, now)
+        receipts.send_receipt(invoice, payment_id, now)  # after the write: a failed send loses no payment
         return answer
     raise Conflict("The invoice is being changed by others right now; try again.", {"invoice_id": invoice_id})
 

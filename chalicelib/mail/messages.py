@@ -12,9 +12,10 @@ import functools
 import re
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
-from chalicelib.core import settings
+from chalicelib.core import clock, settings
 from chalicelib.core.aws import client
 from chalicelib.core.validation import email_problem, header_problem
 
@@ -106,15 +107,18 @@ def _message_id(message_id: str, domain: str) -> str:
 
 
 def build(to: Address, subject: str, text: str, html: str, attachments=(), reply_to: str | None = None,
-          message_id: str | None = None) -> EmailMessage:
-    """A message from the sender (SENDER_NAME, SENDER_EMAIL) to one mailbox. With `message_id`
-    it carries `Message-ID: <message_id@sender's domain>`. Raises `UnsafeHeader` when any value
-    would go into a header unchecked."""
-    sender = mailbox(settings.sender_email(), settings.env("SENDER_NAME", "") or None)
+          message_id: str | None = None, sender_name: str | None = None) -> EmailMessage:
+    """A message from the sender to one mailbox, dated now (`Date:`, RFC 5322, with the UTC
+    offset). The sender is `"<sender_name>" <SENDER_EMAIL>`: customers' emails pass the business's
+    name; without one, SENDER_NAME. With `message_id` it carries `Message-ID: <message_id@sender's
+    domain>`. Raises `UnsafeHeader` when any value (the business's name too) would go into a
+    header unchecked."""
+    sender = mailbox(settings.sender_email(), sender_name or settings.env("SENDER_NAME", "") or None)
     to = _checked_mailbox(to)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
+    message["Date"] = format_datetime(clock.now())
     message["Subject"] = _header_safe(subject, "the subject")
     if reply_to:
         message["Reply-To"] = mailbox(reply_to)

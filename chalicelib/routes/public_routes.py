@@ -5,7 +5,7 @@ answers carry (`chalicelib.limits`)."""
 from chalice import Blueprint
 
 from chalicelib.booking import manage, online
-from chalicelib.core import clock
+from chalicelib.core import clock, dates
 from chalicelib.core.validation import Fields
 from chalicelib.limits import gate
 from chalicelib.routes.edge import body, idempotency_key, json_response, public_route, query
@@ -26,8 +26,12 @@ def public_business():
 @public_route(bp, "/public/services", cors=True)
 def public_services():
     """The services, whether the business works in service areas (the form then asks for the
-    postcode first), and a form token for the booking."""
-    return json_response({"services": [
+    postcode first), a form token for the booking, and the business: its name and how to reach
+    it, and the cut-off for changing a booking online."""
+    data = business.settings()
+    return json_response({"business": manage.contact(data) | {
+        "cancellation_cutoff_hours": data["booking"]["cancellation_cutoff_hours"],
+        "locale": dates.locale_of(data.get("locale")), "timezone": data["timezone"]}, "services": [
         {"id": s["id"], "name": s["name"], "duration_minutes": s["duration_minutes"],
          "description": s.get("description", ""), "price_from_cents": s["price_from_cents"]}
         for s in services.services()

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.shared_world
 CUSTOMER = {"name": "Jo Bloggs", "email": "jo@example.net", "phone": "+44 7700 900111"}
 ADDRESS = {"street": "1 High St", "city": "Bristol", "postcode": "BS1 1AA"}
 WEDNESDAY = "2026-12-02"  # London is on GMT (+00:00) in December
-STANDARD_HEADERS = [b"from", b"to", b"subject", b"mime-version", b"content-type"]
+STANDARD_HEADERS = [b"from", b"to", b"date", b"subject", b"mime-version", b"content-type"]
 OPTIONAL_HEADERS = {b"message-id"}  # an automation's email carries a Message-ID of its own
 
 

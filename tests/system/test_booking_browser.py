@@ -339,7 +339,7 @@ def test_a_postcode_nobody_covers_is_said_clearly_and_no_times_are_shown(page, s
     message = "Sorry, we do not work in ZZ9 9ZZ: it is outside our service area."
     expect(area).to_have_attribute("aria-invalid", "true")
     expect(area).to_have_accessible_description(re.compile(re.escape("Error: " + message)))
-    expect(page.locator(".bk-times")).to_contain_text("No free times to show for ZZ9 9ZZ. Check the postcode, or call us.")
+    expect(page.locator(".bk-times")).to_contain_text("No free times to show for ZZ9 9ZZ. Check the postcode, or call us on +44 117 496 0000.")  # the business's phone, from the API
     expect(page.get_by_role("status")).to_contain_text(message)
     expect(area).to_be_focused()
     expect(page.locator("button.bk-slot")).to_have_count(0)

@@ -144,7 +144,7 @@ def test_a_message_goes_from_the_sender_to_one_recipient_with_text_and_html(monk
     assert back.get_body(("plain",)).get_content() == "Hello Jo\n"
     assert back.get_body(("html",)).get_content().strip() == "<p>Hello Jo</p>"
     assert back["Reply-To"] is None and back["Message-ID"] is None
-    assert header_names(simple()) == [b"from", b"to", b"subject", b"mime-version", b"content-type"]
+    assert header_names(simple()) == [b"from", b"to", b"date", b"subject", b"mime-version", b"content-type"]
 
 
 def test_a_display_name_with_commas_quotes_and_brackets_stays_one_quoted_name():
@@ -219,7 +219,7 @@ def test_any_name_the_edge_accepts_is_one_display_name_and_adds_no_header(name):
     if accepted is None:  # blank
         return
     message = simple(messages.mailbox("jo@example.net", accepted))
-    assert header_names(message) == [b"from", b"to", b"subject", b"mime-version", b"content-type"]
+    assert header_names(message) == [b"from", b"to", b"date", b"subject", b"mime-version", b"content-type"]
     [to] = parsed(message)["To"].addresses
     # Compared without spaces: a long name is written as several encoded words, and Python's parser
     # (unlike RFC 2047 and mail clients) keeps the folding space between them when it reads them back.
@@ -320,7 +320,7 @@ def test_the_invoice_email_states_the_totals_and_carries_the_pdf():
     assert back["Subject"] == "Your job is complete - invoice INV-2026-000001 - WO-1"
     text = back.get_body(("plain",)).get_content()
     assert "3 x Sealant: £36.00" in text
-    assert "Subtotal: £36.00" in text and "VAT 20%: £7.20" in text and "Total: £43.20" in text
+    assert "Subtotal (excl. VAT): £36.00" in text and "VAT 20%: £7.20" in text and "Total (incl. VAT): £43.20" in text
     assert "Payment due: 14 December 2026" in text and "Please quote INV-2026-000001" in text
     (pdf,) = back.iter_attachments()
     assert (pdf.get_filename(), pdf.get_content()) == ("INV-2026-000001.pdf", b"%PDF-1.4")
@@ -358,7 +358,7 @@ def test_the_invoice_emails_headers_come_only_from_the_invoices_checked_values(m
     message = delivery.invoice_email(invoice, delivery.recipient(invoice), b"%PDF", reminder=None)
     # Then the headers are the sender, the customer's mailbox and a subject of our own words,
     # the invoice number and the order id: nothing else a customer or a technician typed
-    assert header_names(message) == [b"from", b"to", b"subject", b"mime-version", b"content-type"]
+    assert header_names(message) == [b"from", b"to", b"date", b"subject", b"mime-version", b"content-type"]
     back = parsed(message)
     assert [(a.display_name, a.addr_spec) for a in back["To"].addresses] == [(ACCENTED_NAME, "jo@example.net")]
     assert back["Subject"] == "Your job is complete - invoice INV-2026-000001 - WO-1"

@@ -99,9 +99,41 @@
     node.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
   }
 
-  /** "call us" or "call us on 0117 496 0000" (data-phone). */
+  // The business as the API describes it (name, phone, email, address): from the services
+  // answer on the booking form, from the booking itself on the manage page.
+  var business = null;
+
+  /** "call us on 0117 496 0000" (the business's phone, else data-phone), "email us at ..." or "call us". */
   function callUs() {
-    return config.phone ? 'call us on ' + config.phone : 'call us';
+    var phone = (business && business.phone) || config.phone;
+    if (phone) return 'call us on ' + phone;
+    if (business && business.email) return 'email us at ' + business.email;
+    return 'call us';
+  }
+
+  /** How to reach the business, for the foot of the form and the manage page. */
+  function contactBox() {
+    var box = el('aside', { class: 'bk-contact', 'aria-label': 'Contact us', hidden: true });
+    box.update = function () {
+      var b = business || {};
+      var phone = b.phone || config.phone;
+      if (!b.name && !phone && !b.email) { box.hidden = true; return; }
+      box.replaceChildren(
+        el('h2', { class: 'bk-contact-title' }, b.name ? 'Questions? Contact ' + b.name : 'Questions? Contact us'),
+        el('ul', { class: 'bk-contact-list' },
+          phone ? el('li', {}, 'Phone: ', el('a', { href: 'tel:' + phone.replace(/[^+0-9]/g, '') }, phone)) : null,
+          b.email ? el('li', {}, 'Email: ', el('a', { href: 'mailto:' + b.email }, b.email)) : null,
+          b.address ? el('li', {}, b.address) : null));
+      box.hidden = false;
+    };
+    return box;
+  }
+
+  /** "You can change or cancel online up to 24 hours before your visit.", from the cut-off rule. */
+  function cutoffSentence(hours) {
+    if (typeof hours !== 'number') return '';
+    if (hours === 0) return 'You can change or cancel online until your visit starts.';
+    return 'You can change or cancel online up to ' + (hours === 1 ? '1 hour' : hours + ' hours') + ' before your visit.';
   }
 
   // --- dates, times and money ---------------------------------------------------------------
@@ -780,7 +812,8 @@
       token: null, // {value, at}: the form token the API gave with the services or free times
     };
     buildBookingForm(f);
-    container.replaceChildren(f.live.element, f.form, f.confirmation);
+    f.contact = contactBox();
+    container.replaceChildren(f.live.element, f.form, f.confirmation, f.contact);
     f.form.addEventListener('submit', function (event) { onBookingSubmit(f, event); });
     loadServices(f);
   }
@@ -810,7 +843,7 @@
         fields.notes.element,
         el('div', { class: 'bk-hp', 'aria-hidden': 'true' }, el('label', { for: 'bk-website' }, 'Website (leave this empty)'), f.honeypot)]),
       el('div', { class: 'bk-submit' }, f.alternatives, f.submit,
-        el('p', { class: 'bk-hint bk-fineprint' }, 'You can change or cancel online until the day before.')));
+        f.policyNote = el('p', { class: 'bk-hint bk-fineprint', hidden: true })));
 
     f.confirmation = el('div', { class: 'bk-confirmation', hidden: true });
   }
@@ -871,6 +904,12 @@
     api('/public/services').then(function (answer) {
       f.services = answer.data.services || [];
       rememberToken(f, answer.data.form_token);
+      if (answer.data.business) {
+        business = answer.data.business;
+        f.contact.update();
+        f.policyNote.textContent = cutoffSentence(business.cancellation_cutoff_hours);
+        f.policyNote.hidden = !f.policyNote.textContent;
+      }
       f.picker.requirePostcode(!!answer.data.service_areas);
       renderServices(f);
     }, function (error) {
@@ -1126,9 +1165,16 @@
           data.technician && data.technician.name ? detail('Technician', data.technician.name) : null,
           detail('Address', [body.address.street, body.address.city, body.address.postcode].join(', ')),
           detail('Reference', data.order_id)),
+        data.can_change_online === false
+          ? el('div', { class: 'bk-alert bk-alert--info bk-late-booking' },
+            el('p', {}, data.change_policy || ('This booking can no longer be changed online. To change it, please ' + callUs() + '.')))
+          : null,
         el('p', { class: 'bk-manage' },
-          el('a', { class: 'bk-button bk-button--secondary', href: data.manage_url, target: framed ? '_blank' : null, rel: framed ? 'noopener' : null }, 'Change or cancel this booking')),
-        el('p', { class: 'bk-hint' }, 'The link to change or cancel is also in your email. Changes are possible online until the day before.')));
+          el('a', { class: 'bk-button bk-button--secondary', href: data.manage_url, target: framed ? '_blank' : null, rel: framed ? 'noopener' : null },
+            data.can_change_online === false ? 'See this booking' : 'Change or cancel this booking')),
+        el('p', { class: 'bk-hint' }, data.can_change_online === false
+          ? 'The link to your booking is also in your email.'
+          : 'The link to change or cancel is also in your email. ' + (data.change_policy || ''))));
     f.form.hidden = true;
     f.confirmation.hidden = false;
     focusOn(document.getElementById(titleId));
@@ -1157,7 +1203,8 @@
       locked: false, // the API said it is too late to change online
     };
     m.view = el('div', { class: 'bk-manage-view' }, el('p', { class: 'bk-picker-status' }, 'Loading your booking…'));
-    container.replaceChildren(m.live.element, m.view);
+    m.contact = contactBox();
+    container.replaceChildren(m.live.element, m.view, m.contact);
 
     if (!m.orderId || !m.token) showInvalidLink(m);
     else loadBooking(m);
@@ -1170,6 +1217,7 @@
   function loadBooking(m, banner) {
     return api(managePath(m)).then(function (answer) {
       m.booking = answer.data;
+      if (answer.data.business) { business = answer.data.business; m.contact.update(); }
       renderBooking(m, banner);
     }, function (error) {
       if (error.status === 404) showInvalidLink(m);
@@ -1196,7 +1244,7 @@
 
   function isChangeable(m) {
     var booking = m.booking;
-    if (m.locked || booking.step !== 'scheduled') return false;
+    if (m.locked || booking.step !== 'scheduled' || booking.can_change_online === false) return false;
     return !booking.changeable_until || Date.parse(booking.changeable_until) > Date.now();
   }
 
@@ -1240,10 +1288,12 @@
       if (m.locked) return box; // the banner above already says so
       box.appendChild(el('div', { class: 'bk-alert bk-alert--info' },
         el('h3', { class: 'bk-alert-title' }, 'Too late to change online'),
-        el('p', {}, 'Changes online were possible until ' + until + '. To change or cancel it now, please ' + callUs() + '.')));
+        el('p', {}, booking.change_policy && booking.can_change_online === false ? booking.change_policy
+          : 'Changes online were possible until ' + until + '. To change or cancel it now, please ' + callUs() + '.')));
       return box;
     }
-    if (until) box.appendChild(el('p', { class: 'bk-note' }, 'You can change or cancel online until ' + until + '.'));
+    if (booking.change_policy) box.appendChild(el('p', { class: 'bk-note' }, booking.change_policy));
+    else if (until) box.appendChild(el('p', { class: 'bk-note' }, 'You can change or cancel online until ' + until + '.'));
     var reschedulePanel = el('div', { class: 'bk-panel-box', hidden: true, id: 'bk-reschedule' });
     var cancelPanel = el('div', { class: 'bk-panel-box', hidden: true, id: 'bk-cancel' });
     var changeButton = el('button', { type: 'button', class: 'bk-button', 'aria-expanded': 'false', 'aria-controls': 'bk-reschedule' }, 'Change the time');
