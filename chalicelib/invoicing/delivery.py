@@ -6,6 +6,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnec
 
 from chalicelib.core import observability, settings
 from chalicelib.core.errors import DomainError
+from chalicelib.core.validation import header_problem
 from chalicelib.data.models import InvoiceModel
 from chalicelib.invoicing import documents, invoice_pdf, invoice_state
 from chalicelib.invoicing.invoice_state import PENDING
@@ -135,16 +136,17 @@ def invoice_email(invoice: InvoiceModel, to, pdf: bytes, reminder: int | None):
         due=documents.long_date(invoice.due_date),
         lines=[{"description": line["description"], "quantity": line["quantity"], "amount": money(line["total_cents"])}
                for line in invoice.lines],
-        subtotal=money(invoice.subtotal_cents),
-        tax_label=f"VAT {invoice_pdf.percent(int(invoice.tax_rate_basis_points))}",
-        tax=money(invoice.tax_cents),
-        total=money(invoice.total_cents),
+        totals=documents.total_rows(invoice),  # worded as the PDF words them
+        seller=documents.seller_contact(invoice),
         balance=money(balance),
         payment_instructions=invoice.seller.get("payment_instructions") or "",
         business_name=invoice.seller.get("name") or "",
     )
+    seller_name = invoice.seller.get("name") or ""
+    # A name stored before header checks existed is left out of From rather than fail the send.
+    sender_name = seller_name if seller_name and not header_problem(seller_name) else None
     return messages.build(to, f"{subject} - {invoice.order_id}", text, html,
-                               [(f"{invoice.number}.pdf", "application/pdf", pdf)])
+                          [(f"{invoice.number}.pdf", "application/pdf", pdf)], sender_name=sender_name)
 
 
 def _owner(invoice: InvoiceModel):
@@ -182,7 +184,8 @@ def _tell_owner(invoice: InvoiceModel, now: datetime) -> InvoiceModel:
         "send_failed": f"SES refused it {int(invoice.send_attempts)} times; the last error: {invoice.last_error}.",
         "send_unknown": "The send was cut off: it may or may not have reached the customer. Check with them, "
                         "then resend it if needed.",
-        "no_email": "The customer has no usable email address. Send it by post or add an address and resend it.",
+        "no_email": "The customer has no usable email address. Add it to the work order and resend the invoice, "
+                    "or send it by post.",
     }
     text, html = messages.render(
         "invoice_alert",
@@ -193,6 +196,7 @@ def _tell_owner(invoice: InvoiceModel, now: datetime) -> InvoiceModel:
         customer_email=invoice.customer.get("email") or "(none)",
         reason=reasons.get(state, state),
         business_name=invoice.seller.get("name") or "",
+        base_url=settings.public_base_url().rstrip("/"),
     )
     try:
         messages.send(messages.build(to, f"Invoice {invoice.number} was not emailed - {invoice.order_id}", text, html))

@@ -1,4 +1,5 @@
-"""The invoice's PDF in the private bucket: rendering it once, storing it, links to it."""
+"""The invoice's and credit note's PDF in the private bucket: what they say (rendering it once,
+storing it, links to it), and the totals and seller contact their emails repeat."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -6,6 +7,7 @@ from chalicelib.core import settings
 from chalicelib.core.aws import client
 from chalicelib.data.models import InvoiceModel
 from chalicelib.invoicing import invoice_pdf, invoice_state
+from chalicelib.setup import tax
 
 PDF_URL_SECONDS = 900
 
@@ -34,6 +36,24 @@ def pdf_document(invoice: InvoiceModel, credit: bool = False) -> dict:
         reason = invoice.credit_note.get("reason")
         doc["note"] = f"This credit note cancels invoice {invoice.number} in full." + (f" Reason: {reason}" if reason else "")
     return doc
+
+
+def total_rows(invoice: InvoiceModel) -> list[dict]:
+    """The invoice's totals as the PDF words them, for its email: [{label, amount}], amount
+    None for the sentence under an inclusive total."""
+    doc = {"title": "Invoice", "seller": invoice.seller, "currency": invoice.currency,
+           "subtotal_cents": int(invoice.subtotal_cents), "tax_rate_basis_points": int(invoice.tax_rate_basis_points),
+           "tax_cents": int(invoice.tax_cents), "total_cents": int(invoice.total_cents)}
+    return [{"label": label, "amount": None if cents is None else invoice_pdf.money(cents, invoice.currency)}
+            for label, cents, _ in invoice_pdf.totals(doc)]
+
+
+def seller_contact(invoice: InvoiceModel) -> dict:
+    """How the customer reaches the business, and its registration, for the foot of an email."""
+    seller = invoice.seller
+    return {"name": seller.get("name") or "", "address": seller.get("address") or "",
+            "phone": seller.get("phone") or "", "email": seller.get("email") or "",
+            "legal": tax.legal_lines(seller)}
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> str:

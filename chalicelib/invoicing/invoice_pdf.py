@@ -8,6 +8,8 @@ about 300 ms to import, so it is imported inside `render`, never when app.py loa
 import re
 from pathlib import Path
 
+from chalicelib.setup import tax
+
 FONTS = Path(__file__).parent / "fonts"
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "CHF": "CHF "}
 # Control characters other than the line break cannot be drawn; they become spaces.
@@ -41,9 +43,11 @@ def render(doc: dict) -> bytes:
     """The PDF of an invoice or credit note.
 
     `doc`: title, number, issued (local date text), due (or None), order_id, seller {name,
-    address, email, phone}, customer {name, email, address}, work, lines [{description,
-    quantity, unit_price_cents, total_cents}], currency, subtotal_cents, tax_rate_basis_points,
-    tax_cents, total_cents, payment_instructions, note.
+    address, email, phone, and optionally country, tax_name, tax_registration_number,
+    company_number, registered_office, prices_include_tax}, customer {name, email, address or
+    address_lines}, work, lines [{description, quantity, unit_price_cents, total_cents}],
+    currency, subtotal_cents (before tax), tax_rate_basis_points, tax_cents, total_cents (with
+    tax), payment_instructions, note.
     """
     # Deferred for cold start: fpdf2 takes about 290 ms to import and only PDF rendering needs it.
     from fpdf import FPDF
@@ -69,6 +73,9 @@ def render(doc: dict) -> bytes:
     for key in ("address", "email", "phone"):
         if seller.get(key):
             line(seller[key], size=9, height=4.5)
+    legal = tax.legal_lines(seller)
+    if seller.get("tax_registration_number"):
+        line(_one_line(legal.pop(0)), size=9, height=4.5)
     pdf.ln(6)
     line(f"{doc['title']} {doc['number']}", size=18, height=9)
     line(f"Date of issue: {doc['issued']}")
@@ -80,7 +87,9 @@ def render(doc: dict) -> bytes:
     customer = doc["customer"]
     line("Bill to", size=11)
     line(_one_line(customer.get("name")))
-    if customer.get("address"):
+    if customer.get("address_lines"):
+        line("\n".join(_one_line(part) for part in customer["address_lines"]))
+    elif customer.get("address"):
         line(customer["address"])
     if customer.get("email"):
         line(customer["email"])
@@ -108,13 +117,11 @@ def render(doc: dict) -> bytes:
             row.cell(money(item["total_cents"], currency))
     pdf.ln(3)
 
-    totals = [
-        ("Subtotal", doc["subtotal_cents"], ""),
-        (f"VAT {percent(doc['tax_rate_basis_points'])}", doc["tax_cents"], ""),
-        ("Total" if doc["title"] == "Invoice" else "Total credited", doc["total_cents"], "total"),
-    ]
-    for label, cents, kind in totals:
-        pdf.set_font("DejaVu", "", 12 if kind else 10)
+    for label, cents, size in totals(doc):
+        pdf.set_font("DejaVu", "", size)
+        if cents is None:  # a sentence under the total
+            pdf.cell(width, 5, _text(label), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            continue
         pdf.cell(width - 35, 6, _text(label), align="R")
         pdf.cell(35, 6, money(cents, currency), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -123,4 +130,22 @@ def render(doc: dict) -> bytes:
         line("How to pay", size=11)
         line(doc["payment_instructions"])
         line(f"Please quote {doc['number']} with your payment.", size=9)
+    if legal:  # the company's registration closes the document
+        pdf.ln(6)
+        for text in legal:
+            line(_one_line(text), size=8, height=4)
     return bytes(pdf.output())
+
+
+def totals(doc: dict) -> list[tuple[str, int | None, int]]:
+    """The totals block as (label, cents, font size) rows; cents None: a sentence. Prices before
+    tax: subtotal, tax, total; prices that include it: the total and the tax it includes."""
+    seller, currency = doc["seller"], doc["currency"]
+    labels = tax.total_labels(seller, percent(doc["tax_rate_basis_points"]))
+    gross = labels["gross"] if doc["title"] == "Invoice" else labels["gross"].replace("Total", "Total credited", 1)
+    if labels["includes"]:
+        includes = labels["includes"].format(amount=money(doc["tax_cents"], currency))
+        return [(gross, doc["total_cents"], 12),
+                (f"{includes}; net amount {money(doc['subtotal_cents'], currency)}", None, 9)]
+    return [(labels["net"], doc["subtotal_cents"], 10), (labels["tax"], doc["tax_cents"], 10),
+            (gross, doc["total_cents"], 12)]

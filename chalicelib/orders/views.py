@@ -8,6 +8,7 @@ from chalicelib.data import entries
 from chalicelib.data.entries import HISTORY_SHOWN
 from chalicelib.data.models import OrderModel
 from chalicelib.orders import moves
+from chalicelib.setup import catalog, tax as tax_rules
 from chalicelib.staff import directory
 from chalicelib.staff.auth import Principal
 from chalicelib.workflow import versions
@@ -40,6 +41,7 @@ def _line_items(order: OrderModel) -> list[dict]:
             "price_item_id": li.price_item_id,
             "added_by": li.added_by,
             "added_at": times.iso(li.added_at),
+            "recorded_at": times.iso(li.recorded_at),  # when the server received it (added_at: when it was done)
         }
         for li in order.line_items
     ]
@@ -60,6 +62,7 @@ def summary(order: OrderModel, technician=None) -> dict:
         "workflow_version": int(order.workflow_version),
         "source": order.source,
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
+        "customer_id": order.customer_id,  # the customer record (GET /customers/{id}); `customer` is this order's snapshot
         "address": {"street": order.address.street, "city": order.address.city, "postcode": order.address.postcode},
         "maps_url": maps_url(order),
         "service_id": order.service_id,
@@ -82,13 +85,23 @@ def summary(order: OrderModel, technician=None) -> dict:
         "history_count": int(order.history_count or 0),
         "signature": (
             {"url": _file_url(order.signature.s3_key), "signed_by": order.signature.signed_by,
-             "captured_by": order.signature.captured_by, "at": times.iso(order.signature.at)}
+             "captured_by": order.signature.captured_by, "at": times.iso(order.signature.at),
+             "recorded_at": times.iso(order.signature.recorded_at)}
             if order.signature else None
         ),
         "created_at": times.iso(order.created_at),
         "updated_at": times.iso(order.updated_at),
         "created_by": order.created_by,
     }
+
+
+def tax_basis() -> dict:
+    """What the totals mean: the tax's name and rate, and whether the prices include it (the
+    technician's job screen says "Total excl. VAT" or "incl.")."""
+    settings_now = catalog.business()
+    return {"name": tax_rules.tax_name(settings_now),
+            "rate_basis_points": int(settings_now.get("tax_rate_basis_points") or 0),
+            "included": settings_now.get("prices_include_tax") is True}
 
 
 def view(order: OrderModel, technician=None, principal: Principal | None = None) -> dict:
@@ -98,17 +111,22 @@ def view(order: OrderModel, technician=None, principal: Principal | None = None)
         entries.read(order)
     answer = summary(order, technician)
     answer.update({
-        "notes": [{"id": n.note_id, "text": n.text, "author": n.author, "at": times.iso(n.at)} for n in order.notes],
+        # `at`: when it was done (an offline action's `done_at`); `recorded_at`: when the server got it.
+        "notes": [{"id": n.note_id, "text": n.text, "author": n.author, "at": times.iso(n.at),
+                   "recorded_at": times.iso(n.recorded_at)} for n in order.notes],
         "history": [
-            {"from": m.from_step, "to": m.to_step, "by": m.by, "at": times.iso(m.at), "note": m.note}
+            {"from": m.from_step, "to": m.to_step, "by": m.by, "at": times.iso(m.at), "note": m.note,
+             "recorded_at": times.iso(m.recorded_at),
+             **({"changes": m.changes} if m.changes else {})}  # a correction: the old and the new values
             for m in order.history[-HISTORY_SHOWN:]
         ],
         "photos": [
             {"id": p.photo_id, "url": _file_url(p.s3_key), "content_type": p.content_type, "size_bytes": int(p.size_bytes),
-             "uploaded_by": p.uploaded_by, "uploaded_at": times.iso(p.uploaded_at)}
+             "uploaded_by": p.uploaded_by, "uploaded_at": times.iso(p.uploaded_at), "recorded_at": times.iso(p.recorded_at)}
             for p in order.photos
         ],
         **({"next_steps": moves.next_steps(order, principal)} if principal else {}),
+        "tax": tax_basis(),
     })
     return answer
 

@@ -3,8 +3,9 @@ import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.core import dates
 from chalicelib.core.validation import Fields
-from chalicelib.setup import catalog
+from chalicelib.setup import catalog, tax
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -61,6 +62,7 @@ def settings() -> dict:
     data = catalog.business()
     data["booking"] = {**DEFAULT_BOOKING_RULES, **data.get("booking", {})}
     data.setdefault("opening_hours", {d: [] for d in DAYS})
+    data.update(tax.defaults(data))  # country, tax_name, prices_include_tax
     return data
 
 
@@ -104,6 +106,7 @@ def update_settings(body: dict) -> dict:
     tax_rate = fields.integer("tax_rate_basis_points", 0, 10000, required=False)
     terms = fields.integer("payment_terms_days", 0, 365, required=False)
     instructions = fields.text("payment_instructions", 1000, required=False, multiline=True)
+    tax_changes = tax.read_settings(body, fields)  # country, VAT and company numbers, registered office
     fields.raise_if_errors()
     updated = {**current, "booking": rules}
     for key, value in (("name", name), ("timezone", tz_name), ("currency", currency and currency.upper()),
@@ -115,5 +118,12 @@ def update_settings(body: dict) -> dict:
     for key, value in contact.items():
         if value:
             updated[key] = value
+    updated = tax.apply(updated, tax_changes, fields)
+    locale = fields.text("locale", 5, required=False)  # how customers' emails and pages write dates
+    if locale and locale not in dates.LOCALES:
+        fields.error("locale", f"must be one of {', '.join(dates.LOCALES)}")
+    elif locale:
+        updated["locale"] = locale
+    fields.raise_if_errors()
     catalog.save_business(updated)
-    return updated
+    return {**updated, **tax.defaults(updated)}

@@ -104,9 +104,12 @@ def test_the_invoice_keeps_seller_customer_and_work_as_they_are_now():
     invoice = snapshot(order(line(1, 100)))
     assert invoice.seller == {"name": "Clearview Windows Ltd", "address": "12 Glazier Row, Bristol BS1 4DJ",
                               "email": "office@example.com", "phone": "+44 117 496 0000", "timezone": "Europe/London",
-                              "payment_instructions": BUSINESS["payment_instructions"]}
+                              "payment_instructions": BUSINESS["payment_instructions"], "country": "GB",
+                              "tax_name": "VAT", "tax_registration_number": "GB123456789", "company_number": "01234567",
+                              "registered_office": "12 Glazier Row, Bristol BS1 4DJ", "prices_include_tax": False}
+    # the address in the country's order: the town, then the postcode
     assert invoice.customer == {"name": "Jo Bloggs", "email": "jo@example.net", "phone": "+44 7700 900111",
-                                "address": "1 High St, BS1 1AA Bristol"}
+                                "address": "1 High St, Bristol BS1 1AA", "address_lines": ["1 High St", "Bristol BS1 1AA"]}
     assert invoice.work == "Window installation - Two casements"
     assert invoice.currency == "GBP" and invoice.number == "" and invoice.order_id == "WO-TEST"
     assert (invoice.status, invoice.delivery, invoice.open_status, invoice.send_status) == ("issued", "issued", "open", "pending")

@@ -87,9 +87,9 @@ def test_each_line_shows_quantity_unit_price_and_amount(invoice):
     assert lines[table + 1:table + 3] == ["Window cleaning 2 £45.00 £90.00", "Sealant 1 £12.00 £12.00"]
 
 
-def test_the_totals_are_subtotal_vat_at_its_rate_and_total(invoice):
+def test_the_totals_say_what_is_before_vat_the_vat_at_its_rate_and_what_includes_it(invoice):
     lines = invoice["lines"]
-    assert ["Subtotal £102.00", "VAT 20% £20.40", "Total £122.40"] == [
+    assert ["Subtotal (excl. VAT) £102.00", "VAT 20% £20.40", "Total (incl. VAT) £122.40"] == [
         line for line in lines if line.startswith(("Subtotal", "VAT", "Total"))]
 
 
@@ -107,7 +107,7 @@ def test_names_outside_latin_1_and_other_currencies_come_out_as_typed():
     _, lines = read(invoice_pdf.render(doc))
     assert "Łukasz Żółć" in lines and "ul. Świętokrzyska 5" in lines
     assert "Παράθυρο — supply & fit 1 €1,234.56 €1,234.56" in lines
-    assert "VAT 17.5% €216.05" in lines and "Total €1,450.61" in lines
+    assert "VAT 17.5% €216.05" in lines and "Total (incl. VAT) €1,450.61" in lines
 
 
 def test_text_is_drawn_as_typed_never_as_markup():
@@ -135,7 +135,7 @@ def test_many_lines_run_over_pages_and_every_line_is_there():
     reader, lines = read(invoice_pdf.render(doc))
     assert len(reader.pages) >= 2
     assert all(f"Item number {i} {i} £1.00 {money(100 * i, 'GBP')}" in lines for i in range(1, 61))
-    assert "Total £1,830.00" in lines and "VAT 0% £0.00" in lines
+    assert "Total (incl. VAT) £1,830.00" in lines and "VAT 0% £0.00" in lines
 
 
 def test_a_credit_note_has_no_due_date_says_why_and_totals_what_it_credits():
@@ -147,4 +147,63 @@ def test_a_credit_note_has_no_due_date_says_why_and_totals_what_it_credits():
     assert "Credit note CN-2027-000001" in lines
     assert not any(line.startswith("Payment due") for line in lines)
     assert "This credit note cancels invoice INV-2027-000001 in full. Reason: duplicate" in lines
-    assert "Total credited -£122.40" in lines and not any(line.startswith("How to pay") for line in lines)
+    assert "Total credited (incl. VAT) -£122.40" in lines and not any(line.startswith("How to pay") for line in lines)
+
+
+# --- what an accountant looks for -----------------------------------------------------------------------
+
+UK_SELLER = {**DOCUMENT["seller"], "country": "GB", "tax_name": "VAT", "tax_registration_number": "GB123456789",
+             "company_number": "01234567", "registered_office": "12 Glazier Row\nBristol BS1 4DJ"}
+
+
+def test_the_seller_s_vat_number_heads_the_invoice_and_its_registration_closes_it():
+    _, lines = read(invoice_pdf.render(document(seller=UK_SELLER)))
+    assert lines[:5] == ["Clear View Windows", "1 High St", "office@example.com", "+44 117 496 0000",
+                         "VAT registration number: GB123456789"]
+    assert lines[-1] == "Registered in England and Wales No. 01234567. Registered office: 12 Glazier Row Bristol BS1 4DJ"
+    assert lines[-4:-1] == ["How to pay", "Bank transfer, sort code 12-34-56",
+                            "Please quote INV-2027-000001 with your payment."]
+
+
+def test_the_customer_s_address_is_printed_line_by_line_in_the_order_it_was_kept():
+    customer = {"name": "Zoë Ångström", "address": "7 Cotham Hill, Bristol BS6 5AB",
+                "address_lines": ["7 Cotham Hill", "Bristol BS6 5AB"], "email": None}
+    _, lines = read(invoice_pdf.render(document(customer=customer)))
+    start = lines.index("Zoë Ångström")
+    assert lines[start + 1:start + 3] == ["7 Cotham Hill", "Bristol BS6 5AB"]
+
+
+def test_with_prices_that_include_vat_the_total_says_so_and_names_the_vat_inside_it():
+    doc = document(seller={**UK_SELLER, "prices_include_tax": True}, subtotal_cents=8500, tax_cents=1700,
+                   total_cents=10200)
+    _, lines = read(invoice_pdf.render(doc))
+    assert "Total incl. VAT £102.00" in lines
+    assert "includes VAT 20% of £17.00; net amount £85.00" in lines
+    assert not any(line.startswith("Subtotal") for line in lines)
+
+
+def test_a_us_business_charges_sales_tax_in_its_words():
+    doc = document(seller={**DOCUMENT["seller"], "country": "US", "tax_registration_number": "CA-SR-12-345678"},
+                   currency="USD", tax_rate_basis_points=825, tax_cents=842, total_cents=11042)
+    _, lines = read(invoice_pdf.render(doc))
+    assert ["Subtotal (excl. sales tax) $102.00", "Sales tax 8.25% $8.42", "Total (incl. sales tax) $110.42"] == [
+        line for line in lines if line.startswith(("Subtotal", "Sales tax ", "Total")) and "$" in line]
+    assert "Sales tax registration number: CA-SR-12-345678" in lines
+
+
+@pytest.mark.parametrize("country, lines", [
+    ("GB", ["7 Cotham Hill", "Bristol BS6 5AB"]),
+    ("US", ["1600 Main St", "Springfield, IL 62704"]),
+    ("DE", ["Unter den Linden 5", "10117 Berlin"]),
+    ("FR", ["5 rue de Rivoli", "75001 Paris"]),
+])
+def test_an_address_is_written_in_its_country_s_order(country, lines):
+    from chalicelib.data.models import Address
+    from chalicelib.setup import addresses
+
+    street, town = {"GB": ("7 Cotham Hill", ("Bristol", "BS6 5AB")), "US": ("1600 Main St", ("Springfield, IL", "62704")),
+                    "DE": ("Unter den Linden 5", ("Berlin", "10117")), "FR": ("5 rue de Rivoli", ("Paris", "75001"))}[country]
+    address = Address(street=street, city=town[0], postcode=town[1])
+    assert addresses.lines(address, country) == lines
+    assert addresses.one_line(address, country) == ", ".join(lines)
+    assert addresses.lines(None, country) == [] and addresses.one_line(None, country) is None
