@@ -1,4 +1,8 @@
-"""The web pages beside the API: the static site, its content types, the request handler, the server."""
+"""The web pages beside the API: the static site, its content types, the request handler, the server.
+
+Like the cloud (CloudFront in front of API Gateway, see infra/template/web.py), a path that is
+neither a page nor an API route is answered 404 in the app's JSON error shape, and an app's
+folder without its slash (`/tech`, `/book`, `/office`) redirects to the folder."""
 import functools
 import json
 import mimetypes
@@ -63,14 +67,17 @@ class StaticSite:
     files: dict = field(default_factory=dict)  # "/openapi.yaml" -> Path
 
     def lookup(self, raw_path: str) -> StaticAnswer | None:
-        """The answer for a request path, or None when the path is not a static one."""
+        """The answer for a request path, or None when the path is not a static one. A mount's
+        own path without its slash redirects to the folder even before the folder exists."""
         split = urllib.parse.urlsplit(raw_path)
         url_path = split.path
         if url_path in self.files:
             path = self.files[url_path]
             return StaticAnswer(200, path=path) if path.is_file() else _missing(url_path)
         for prefix, folder in self.mounts.items():
-            if url_path == prefix or url_path.startswith(prefix + "/"):
+            if url_path == prefix:
+                return StaticAnswer(301, location=prefix + "/" + (f"?{split.query}" if split.query else ""))
+            if url_path.startswith(prefix + "/"):
                 return self._from_folder(folder, url_path, url_path[len(prefix):], split.query)
         return None
 
@@ -95,7 +102,28 @@ def default_site(chalice_app=None) -> StaticSite:
     files = {"/openapi.yaml": ROOT / "docs" / "openapi.yaml"}
     if chalice_app is None or "/" not in chalice_app.routes:  # never shadow an API route
         files["/"] = WEB / "index.html"
-    return StaticSite(mounts={"/book": WEB / "booking", "/tech": WEB / "tech"}, files=files)
+    # The URL paths are the cloud's (infra/template/web.py WEB_PATHS and APP_PATHS); web/office
+    # comes with the office app: until then /office redirects to /office/, which is a 404.
+    return StaticSite(mounts={"/book": WEB / "booking", "/tech": WEB / "tech", "/office": WEB / "office"}, files=files)
+
+
+def api_paths(chalice_app) -> chalice_local.RouteMatcher:
+    """The app's routes, matched the way `chalice local` (and API Gateway) match them."""
+    return chalice_local.RouteMatcher(list(chalice_app.routes))
+
+
+def answer_for(site: StaticSite, routes: chalice_local.RouteMatcher, raw_path: str) -> StaticAnswer | None:
+    """What the local server answers a path with: a file or redirect of the site, a 404 for a
+    path nobody serves (API Gateway's "Missing Authentication Token" 403, made a 404 in the
+    app's error shape as the cloud's gateway response makes it), or None: the API's."""
+    answer = site.lookup(raw_path)
+    if answer is not None:
+        return answer
+    try:
+        routes.match_route(raw_path)
+    except ValueError:
+        return StaticAnswer(404, message=f"There is nothing at {urllib.parse.urlsplit(raw_path).path}.")
+    return None
 
 
 class WebRequestHandler(chalice_local.ChaliceRequestHandler):
@@ -105,12 +133,14 @@ class WebRequestHandler(chalice_local.ChaliceRequestHandler):
     # waits ~40 ms on each answer (the technician app's service worker caches 28 files at install).
     disable_nagle_algorithm = True
 
-    def __init__(self, request, client_address, server, app_object, config, site: StaticSite):
+    def __init__(self, request, client_address, server, app_object, config, site: StaticSite,
+                 routes: chalice_local.RouteMatcher | None = None):
         self.site = site
+        self.routes = routes if routes is not None else api_paths(app_object)
         super().__init__(request, client_address, server, app_object=app_object, config=config)
 
     def _handle(self) -> None:
-        answer = self.site.lookup(self.path)
+        answer = answer_for(self.site, self.routes, self.path)
         if answer is None:
             # The request context's sourceIp, as API Gateway gives it: the socket's peer (Chalice
             # writes 127.0.0.1 for every request); the abuse limits count by it.
@@ -118,12 +148,12 @@ class WebRequestHandler(chalice_local.ChaliceRequestHandler):
             self._generic_handle()
             return
         self._discard_body()  # keep-alive: an unread body would be parsed as the next request
-        if self.command not in ("GET", "HEAD"):
+        if answer.status == 404:  # whatever the method, as API Gateway answers an unknown path
+            self._send_json(404, "not_found", answer.message)
+        elif self.command not in ("GET", "HEAD"):
             self._send_json(405, "method_not_allowed", f"{self.command} is not allowed here.", {"Allow": "GET, HEAD"})
         elif answer.status == 301:
             self._send(301, {"Location": answer.location}, b"")
-        elif answer.status == 404:
-            self._send_json(404, "not_found", answer.message)
         else:
             self._send(200, {"Content-Type": content_type(answer.path)}, answer.path.read_bytes())
 
@@ -162,7 +192,7 @@ def api_server(chalice_app, config, host: str, port: int, site: StaticSite):
     # again on the bound socket only sets a longer queue.
     server.server.socket.listen(LISTEN_BACKLOG)
     server.server.RequestHandlerClass = functools.partial(
-        WebRequestHandler, app_object=chalice_app, config=config, site=site
+        WebRequestHandler, app_object=chalice_app, config=config, site=site, routes=api_paths(chalice_app)
     )
     server.server.handle_error = functools.partial(_report_unless_gone, server.server.handle_error)
     return server

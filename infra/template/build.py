@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from infra.template.common import ROOT, api_name
+from infra.template.gateway import rest_api_definition
 from infra.template.functions import environment, failures_queue_id, function_name, functions, stream_functions, stream_table
 from infra.template.identity import ses_identity, user_pool_resources
 from infra.template.monitoring import alarms, dashboards, method_settings
@@ -69,7 +70,8 @@ def build(app) -> dict:
         }}}
 
     if app.routes:
-        resources["RestAPI"] = {"Properties": {"Name": api_name(), "MethodSettings": method_settings()}}
+        resources["RestAPI"] = {"Properties": {"Name": api_name(), "MethodSettings": method_settings(),
+                                               "DefinitionBody": rest_api_definition()}}  # 404s in the app's shape
     resources.update(alarms(app))
     resources.update(dashboards(app))
     if app.routes:

@@ -8,26 +8,45 @@ from infra.template.storage import PRIVATE_BUCKET, deny_insecure_transport
 # distribution serves them from a private bucket at /tech/ and /book/, and sends every other path
 # to the API, so the app calls the API on its own origin (no CORS, Authorization forwarded).
 WEB_PATHS = {"tech": "tech", "book": "booking"}  # URL path -> folder of web/
+# The apps: without the slash each redirects to its folder (the office app's folder comes with
+# it; until then /office/ goes on to the API, which answers 404 in the app's error shape).
+APP_PATHS = ("tech", "book", "office")
 # AWS-managed CloudFront policies (their ids are the same in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 # Every viewer header but Host (API Gateway answers 403 to another Host); with caching disabled
 # it forwards Authorization too.
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-# Viewer request: `/tech` -> 301 `/tech/`; a path ending in `/` -> its index.html (an S3 origin
-# serves no index documents).
-SITE_PATH_FUNCTION = """function handler(event) {
+# Viewer request: `/tech` -> 301 `/tech/` with the query string as it came (CloudFront keeps
+# names and values as the viewer encoded them); a path ending in `/` -> its index.html (an S3
+# origin serves no index documents).
+SITE_PATH_FUNCTION = """var APPS = [%s];
+
+function queryString(querystring) {
+  var parts = [];
+  for (var name in querystring) {
+    var entry = querystring[name];
+    var values = entry.multiValue ? entry.multiValue : [entry];
+    for (var i = 0; i < values.length; i++) {
+      parts.push(values[i].value === '' ? name : name + '=' + values[i].value);
+    }
+  }
+  return parts.length ? '?' + parts.join('&') : '';
+}
+
+function handler(event) {
   var request = event.request;
   var uri = request.uri;
-  if (uri === '/tech' || uri === '/book') {
-    return { statusCode: 301, statusDescription: 'Moved Permanently', headers: { location: { value: uri + '/' } } };
+  if (APPS.indexOf(uri) !== -1) {
+    var location = uri + '/' + queryString(request.querystring);
+    return { statusCode: 301, statusDescription: 'Moved Permanently', headers: { location: { value: location } } };
   }
   if (uri.endsWith('/')) {
     request.uri = uri + 'index.html';
   }
   return request;
 }
-"""
+""" % ", ".join(f"'/{path}'" for path in APP_PATHS)
 
 
 def web_resources() -> dict:
@@ -43,7 +62,7 @@ def web_resources() -> dict:
             "FunctionAssociations": [{"EventType": "viewer-request",
                                       "FunctionARN": {"Fn::GetAtt": ["SitePathFunction", "FunctionMetadata.FunctionARN"]}}],
         }
-        for path in WEB_PATHS for pattern in (f"/{path}", f"/{path}/*")
+        for path in APP_PATHS for pattern in ((f"/{path}", f"/{path}/*") if path in WEB_PATHS else (f"/{path}",))
     ]
     return {
         "SiteBucket": {
@@ -83,7 +102,7 @@ def web_resources() -> dict:
             "Properties": {
                 "Name": {"Fn::Sub": "${AWS::StackName}-site-paths"},
                 "AutoPublish": True,
-                "FunctionConfig": {"Comment": "/tech -> /tech/, folders -> index.html", "Runtime": "cloudfront-js-2.0"},
+                "FunctionConfig": {"Comment": "/tech, /book, /office -> with the slash; folders -> index.html", "Runtime": "cloudfront-js-2.0"},
                 "FunctionCode": SITE_PATH_FUNCTION,
             },
         },
