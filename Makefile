@@ -27,14 +27,15 @@ PERIOD ?= daily
 review: $(STAMP)
 	$(BIN)/python -m infra.review --period $(PERIOD)
 
-# Two pytest processes side by side, one per core: the system tier (local systems as child
-# processes, Chromium, the fuzzer) waits on other processes much of the time, the rest is CPU.
+# Two pytest runs side by side: the system and deploy tiers (local systems as child processes,
+# Chromium, the fuzzer, packaging) wait on other processes much of the time; the unit and api
+# tiers are CPU, in two workers (pytest-xdist) that take the cores whenever the other run waits.
 # Each prints its own summary; the target fails when either fails.
 test: $(STAMP) browser axe
-	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/system > .pytest-system.log 2>&1 & system=$$!; \
-	$(BIN)/python -m pytest -q tests/unit tests/api tests/deploy; others=$$?; \
+	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/system tests/deploy > .pytest-system.log 2>&1 & system=$$!; \
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api; others=$$?; \
 	wait $$system; status=$$?; \
-	echo "--- tests/system ---"; cat .pytest-system.log; rm -f .pytest-system.log; \
+	echo "--- tests/system tests/deploy ---"; cat .pytest-system.log; rm -f .pytest-system.log; \
 	test $$others -eq 0 -a $$status -eq 0
 
 # The fast tier alone: pure logic, no moto, no network, no browser (tests/unit/).

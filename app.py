@@ -11,6 +11,7 @@ from chalicelib.events import automations, day_before
 from chalicelib.invoicing import lifecycle, payment_reminders
 from chalicelib.reviews import runs
 from chalicelib.routes import (
+    customer_routes,
     edge,
     field_routes,
     invoice_routes,
@@ -18,6 +19,7 @@ from chalicelib.routes import (
     public_routes,
     review_routes,
     setup_routes,
+    staff_routes,
     system,
     workflow_routes,
 )
@@ -33,6 +35,8 @@ app.register_blueprint(public_routes.bp)
 app.register_blueprint(setup_routes.bp)
 app.register_blueprint(invoice_routes.bp)
 app.register_blueprint(review_routes.bp)
+app.register_blueprint(customer_routes.bp)
+app.register_blueprint(staff_routes.bp)
 
 
 @app.middleware("http")
