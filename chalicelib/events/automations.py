@@ -15,6 +15,7 @@ from chalicelib.core import clock, dates, settings
 from chalicelib.data.models import OrderModel
 from chalicelib.invoicing import lifecycle
 from chalicelib.mail import invites, messages
+from chalicelib.setup import addresses
 from chalicelib.setup import business as business_settings
 from chalicelib.staff import directory
 from chalicelib.workflow import process_map, versions
@@ -77,7 +78,7 @@ def _email_customer(order: OrderModel, subject: str, message: str, invite: str |
         if order.appointment_start and order.appointment_end
         else None
     )
-    address = f"{order.address.street}, {order.address.postcode} {order.address.city}"
+    address = addresses.one_line(order.address, business.get("country") or "GB")
     manage = None
     if order.manage_token and invite != "cancel":
         manage = booking_manage.manage_url(order)

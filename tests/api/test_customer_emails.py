@@ -54,6 +54,7 @@ def test_the_booking_email_is_from_the_business_dated_and_says_until_when_it_can
     for part in (text, html):
         assert PHONE in part and OFFICE in part and "12 Glazier Row, Bristol BS1 4DJ" in part
     assert f'href="tel:+441174960000"' in body_part(message, "html")
+    assert "Address: 1 High St, Bristol BS1 1AA" in text  # in the country's order, not "BS1 1AA Bristol"
     assert booked["can_change_online"] is True and booked["change_policy"] == CAN_CHANGE
     assert booked["business"] == {"name": "Clearview Windows Ltd", "phone": PHONE, "email": OFFICE,
                                   "address": "12 Glazier Row, Bristol BS1 4DJ"}
