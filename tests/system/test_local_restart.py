@@ -64,7 +64,9 @@ def test_a_restart_keeps_orders_notes_accounts_and_tokens_and_sends_nothing_agai
 
     second = _started(tmp_path)
     try:
-        assert "restored" in second.log and "(restored;" in second.log
+        # The banner is printed once the server answers: wait for it rather than race it.
+        _wait_for(lambda: "(restored;" in second.log, 30, "the banner saying the data was restored", second)
+        assert "restored" in second.log
         # a token issued before the restart is still good: same user pool, same signing key
         answer = requests.get(f"{second.url}/orders/{order_id}", headers=office, timeout=30)
         assert answer.status_code == 200, answer.text
