@@ -16,6 +16,8 @@ orders' `by-customer` index); the local system runs both at start when it restor
 import argparse
 import sys
 
+from infra import stage_tables
+
 ATTEMPTS = 10  # per order, on concurrent changes
 
 
@@ -96,37 +98,12 @@ def migrate(out=print) -> dict:
 TABLES = ("ORDERS_TABLE", "ORDER_ENTRIES_TABLE", "CUSTOMERS_TABLE", "CUSTOMER_KEYS_TABLE")
 
 
-def _use_stage(stage: str) -> None:
-    """Point the table names at a deployed stage's tables (read when chalicelib is imported)."""
-    import os
-
-    from infra import deploy
-    from infra.create_admin import stack_outputs
-    from infra.template.common import camel
-
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    stack = deploy.stack_name(stage)
-    try:
-        outputs = stack_outputs(stack, region)
-    except Exception as exc:  # no such stack, no credentials, no access: the message says which
-        raise SystemExit(f"Could not read the outputs of stack {stack}: {exc}")
-    names = {var: outputs.get(f"{camel(var)}Name") for var in TABLES}
-    missing = [var for var, name in names.items() if not name]
-    if missing:
-        raise SystemExit(f"Stack {stack} has no table names for {missing}: deploy this version first (make deploy STAGE={stage}).")
-    os.environ.update({"APP_STAGE": stage, **names})
-    if region:
-        os.environ.setdefault("AWS_DEFAULT_REGION", region)
-
-
 def main(argv=None, out=print) -> int:
     parser = argparse.ArgumentParser(description="Link orders stored before customer records to their customers.")
     parser.add_argument("--stage", help="a deployed stage (default: the tables named in the environment)")
     args = parser.parse_args(argv)
     if args.stage:
-        if "chalicelib.data.models" in sys.modules:
-            raise SystemExit("--stage must be chosen before chalicelib is imported")
-        _use_stage(args.stage)
+        stage_tables.use_stage(args.stage, TABLES)
     counts = migrate(out)
     out(f"Linked {counts['linked']} of {counts['orders']} orders to customer records.")
     return 0

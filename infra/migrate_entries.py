@@ -16,8 +16,9 @@ retries. Nothing else about an order changes (its version goes up by one, as wit
 Idempotent: a second run finds nothing to move and writes nothing.
 """
 import argparse
-import os
 import sys
+
+from infra import stage_tables
 
 ATTEMPTS = 10  # per order, on version conflicts
 
@@ -69,35 +70,12 @@ def migrate(out=print) -> dict:
     return counts
 
 
-def _use_stage(stage: str) -> None:
-    """Point the table names at a deployed stage's tables (read when chalicelib is imported)."""
-    from infra import deploy
-    from infra.create_admin import stack_outputs
-    from infra.template.common import camel
-
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    stack = deploy.stack_name(stage)
-    try:
-        outputs = stack_outputs(stack, region)
-    except Exception as exc:  # no such stack, no credentials, no access: the message says which
-        raise SystemExit(f"Could not read the outputs of stack {stack}: {exc}")
-    names = {var: outputs.get(f"{camel(var)}Name") for var in ("ORDERS_TABLE", "ORDER_ENTRIES_TABLE")}
-    missing = [var for var, name in names.items() if not name]
-    if missing:
-        raise SystemExit(f"Stack {stack} has no table names for {missing}: deploy this version first (make deploy STAGE={stage}).")
-    os.environ.update({"APP_STAGE": stage, **names})
-    if region:
-        os.environ.setdefault("AWS_DEFAULT_REGION", region)
-
-
 def main(argv=None, out=print) -> int:
     parser = argparse.ArgumentParser(description="Move orders stored before order entries to today's layout.")
     parser.add_argument("--stage", help="a deployed stage (default: the tables named in the environment)")
     args = parser.parse_args(argv)
     if args.stage:
-        if "chalicelib.data.models" in sys.modules:
-            raise SystemExit("--stage must be chosen before chalicelib is imported")
-        _use_stage(args.stage)
+        stage_tables.use_stage(args.stage, ("ORDERS_TABLE", "ORDER_ENTRIES_TABLE"))
     from chalicelib.core import settings
 
     counts = migrate(out)
