@@ -56,12 +56,17 @@ def seller_contact(invoice: InvoiceModel) -> dict:
             "legal": tax.legal_lines(seller)}
 
 
+def _day_month_year(day) -> str:
+    """"4 January 2027", as dates are written on a letter (no leading zero)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def local_date(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%d %B %Y")
+    return _day_month_year(moment.astimezone(tz))
 
 
 def long_date(iso_date: str) -> str:
-    return datetime.fromisoformat(iso_date).strftime("%d %B %Y")
+    return _day_month_year(datetime.fromisoformat(iso_date))
 
 
 def _s3():
