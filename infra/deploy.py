@@ -5,9 +5,9 @@ deploy (after `make package`):
   2. `aws cloudformation package`: uploads deployment.zip there and points the template at it;
   3. `aws cloudformation deploy`: creates or updates the stack `workorders-<stage>` with the
      parameters you give (a parameter you leave out keeps its value on an update);
-  4. uploads web/tech/ and web/booking/ to the stack's site bucket, which its CloudFront
-     distribution serves at /tech/ (the staff app) and /book/ (the booking pages), in front of
-     the API;
+  4. uploads web/tech/, web/office/ and web/booking/ to the stack's site bucket, which its
+     CloudFront distribution serves at /tech/ (the technician's app), /office/ (the office app)
+     and /book/ (the booking pages), in front of the API;
   5. prints the stack's outputs: the app's and the API's URLs, the user pool, the buckets.
 
 destroy: empties the site bucket (only copies of web/), then deletes the stack. The tables, the

@@ -102,8 +102,7 @@ def default_site(chalice_app=None) -> StaticSite:
     files = {"/openapi.yaml": ROOT / "docs" / "openapi.yaml"}
     if chalice_app is None or "/" not in chalice_app.routes:  # never shadow an API route
         files["/"] = WEB / "index.html"
-    # The URL paths are the cloud's (infra/template/web.py WEB_PATHS and APP_PATHS); web/office
-    # comes with the office app: until then /office redirects to /office/, which is a 404.
+    # The URL paths are the cloud's (infra/template/web.py WEB_PATHS and APP_PATHS).
     return StaticSite(mounts={"/book": WEB / "booking", "/tech": WEB / "tech", "/office": WEB / "office"}, files=files)
 
 

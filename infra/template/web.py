@@ -1,15 +1,15 @@
-"""The site in the cloud: the staff app and the booking pages behind one CloudFront distribution with the API
+"""The site in the cloud: the staff apps and the booking pages behind one CloudFront distribution with the API
 (and, on the public routes, the protection of infra/template/protection.py)."""
 from infra.template.common import API_STAGE
 from infra.template.protection import API_VIEWER_FUNCTION, ORIGIN_VERIFY_HEADER, SECRET_VALUE, distribution_web_acl
 from infra.template.storage import PRIVATE_BUCKET, deny_insecure_transport
 
-# The staff app (web/tech/) and the booking pages (web/booking/) in the cloud: one CloudFront
-# distribution serves them from a private bucket at /tech/ and /book/, and sends every other path
-# to the API, so the app calls the API on its own origin (no CORS, Authorization forwarded).
-WEB_PATHS = {"tech": "tech", "book": "booking"}  # URL path -> folder of web/
-# The apps: without the slash each redirects to its folder (the office app's folder comes with
-# it; until then /office/ goes on to the API, which answers 404 in the app's error shape).
+# The technician's app (web/tech/), the office app (web/office/) and the booking pages
+# (web/booking/) in the cloud: one CloudFront distribution serves them from a private bucket at
+# /tech/, /office/ and /book/, and sends every other path to the API, so the apps call the API on
+# their own origin (no CORS, Authorization forwarded).
+WEB_PATHS = {"tech": "tech", "office": "office", "book": "booking"}  # URL path -> folder of web/
+# The apps: without the slash each redirects to its folder.
 APP_PATHS = ("tech", "book", "office")
 # AWS-managed CloudFront policies (their ids are the same in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"

@@ -332,7 +332,7 @@ def test_one_distribution_serves_the_staff_app_and_booking_pages_from_a_private_
     assert site["DomainName"] == {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
     assert site["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
     behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
-    assert set(behaviors) == {"/tech", "/tech/*", "/book", "/book/*", "/office"}  # /office: redirected only, for now
+    assert set(behaviors) == {"/tech", "/tech/*", "/book", "/book/*", "/office", "/office/*"}
     for behavior in behaviors.values():
         assert behavior["TargetOriginId"] == "site" and behavior["AllowedMethods"] == ["GET", "HEAD"]
         (function,) = behavior["FunctionAssociations"]
@@ -790,6 +790,7 @@ def test_make_deploy_packages_to_the_artifacts_bucket_and_deploys_with_the_param
     assert commands.index(uploads[0]) > commands.index(deploy_cmd)
     assert f"aws s3 sync {ROOT}/web/tech s3://<SiteBucketName>/tech --region eu-west-2 --delete --cache-control no-cache --exclude *.webmanifest" in uploads
     assert any(c.startswith(f"aws s3 sync {ROOT}/web/booking s3://<SiteBucketName>/book ") for c in uploads)
+    assert any(c.startswith(f"aws s3 sync {ROOT}/web/office s3://<SiteBucketName>/office ") for c in uploads)
     assert any(c.endswith("s3://<SiteBucketName>/tech/manifest.webmanifest --region eu-west-2 --cache-control no-cache "
                           "--content-type application/manifest+json") for c in uploads), uploads
 

@@ -49,11 +49,10 @@ def test_the_apps_are_served_from_their_folders(route):
     assert route("/book/").path == WEB / "booking" / "index.html"
 
 
-def test_the_office_app_is_a_404_until_its_folder_exists(route):
-    if (WEB / "office" / "index.html").is_file():
-        assert route("/office/").path == WEB / "office" / "index.html"
-    else:
-        assert route("/office/").status == 404
+def test_the_office_app_is_served_at_office(route):
+    assert route("/office/").path == WEB / "office" / "index.html"
+    assert route("/office/app.js").path == WEB / "office" / "app.js"
+    assert route("/office/views/signin.js").path == WEB / "office" / "views" / "signin.js"
 
 
 @pytest.mark.parametrize("path", ["/health", "/health/", "/orders/WO-1", "/orders/WO-1?fields=all"])
