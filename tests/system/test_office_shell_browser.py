@@ -5,8 +5,8 @@ import json
 import re
 
 from tests.support.browser import browser, expect  # noqa: F401  (browser: a fixture)
-from tests.support.office import (PASSWORD, TABLET, axe_serious, no_sideways_scroll, office_page, office_system,
-                                  shoot, sign_in)
+from tests.support.office import (PASSWORD, TABLET, OfficeApi, axe_serious, no_sideways_scroll, office_page,
+                                  office_system, shoot, sign_in)
 
 system = office_system("shell")
 page = office_page()
@@ -16,7 +16,9 @@ ADMIN_SCREENS = OFFICE_SCREENS + ["Reports", "Settings"]
 
 
 def nav_links(page) -> list[str]:
-    return page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+    """The screens in the nav, without the Reviews link's count of items to do."""
+    texts = page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+    return [re.sub(r"\s+\d+\s+items? to do$", "", t.strip()) for t in texts]
 
 
 def session(page) -> dict:
@@ -66,6 +68,18 @@ def test_a_dispatcher_gets_the_office_screens_and_an_admin_also_reports_and_sett
     sign_in(page, system, "admin@example.com")
     assert nav_links(page) == ADMIN_SCREENS
     assert page.errors == []
+
+
+def test_the_reviews_link_counts_what_the_daily_review_left_for_the_person_signed_in(page, system):
+    admin = OfficeApi(system, "admin@example.com")
+    admin.call("POST", "/reviews/run", {"period": "daily"}, status=None)
+    dispatcher = OfficeApi(system, "dispatcher@example.com")
+    open_items = dispatcher.get("/reviews/inbox")["counts"]["open"]
+    assert open_items >= 1  # the demo's request phoned in yesterday is past its SLA
+    sign_in(page, system, "dispatcher@example.com")
+    reviews = page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Reviews"))
+    words = "item" if open_items == 1 else "items"
+    expect(reviews).to_have_accessible_name(f"Reviews {open_items} {words} to do")
 
 
 def test_a_technician_who_signs_in_here_is_sent_to_their_own_app_signed_in(page, system):

@@ -15,7 +15,7 @@
  */
 
 import { api, signedIn, me, saveSession, forgetSession, currentSession, whenExpired } from './api.js';
-import { el, fill, focusOn, say, alarm, alertBox, button } from './dom.js';
+import { el, fill, focusOn, hidden, say, alarm, alertBox, button } from './dom.js';
 import { setBusiness } from './format.js';
 import { signInView } from './views/signin.js';
 
@@ -66,10 +66,38 @@ function renderBar(active) {
     el('a', { class: 'of-nav-link', href: `#/${name}`, 'aria-current': name === active ? 'page' : null, 'data-screen': name }, s.label));
   fill(nav, el('ul', { class: 'of-nav-list' }, links.map((a) => el('li', {}, a))));
   nav.hidden = false;
+  showInboxCount();
   fill(account,
     el('span', { class: 'of-account-name' }, user.name, el('span', { class: 'of-account-role' }, ` (${user.role})`)),
     button('Sign out', signOut, { kind: 'secondary', small: true }));
   account.hidden = false;
+}
+
+// The Reviews link shows how many items of the latest daily review are still open for the
+// signed-in person: read at most once a minute (and after acting on an item, by the inbox).
+let inbox = { count: null, at: 0, user: null, pending: null };
+function showInboxCount(force) {
+  const user = me();
+  const link = nav.querySelector('[data-screen="reviews"]');
+  if (!user || !link) return;
+  if (inbox.user !== user.id) inbox = { count: null, at: 0, user: user.id, pending: null };
+  const draw = () => {
+    const old = link.querySelector('.of-nav-count');
+    if (old) old.remove();
+    if (inbox.count) link.append(' ', el('span', { class: 'of-nav-count' }, String(inbox.count), hidden(inbox.count === 1 ? ' item to do' : ' items to do')));
+  };
+  draw();
+  if (inbox.pending || (!force && Date.now() - inbox.at < 60000)) return;
+  inbox.pending = api('/reviews/inbox').then((r) => {
+    inbox.count = (r.data && r.data.counts && r.data.counts.open) || 0;
+  }, () => { /* the count is a convenience: the inbox itself says what went wrong */ }).finally(() => {
+    inbox.at = Date.now();
+    inbox.pending = null;
+    if (inbox.user === (me() && me().id)) {
+      const now = nav.querySelector('[data-screen="reviews"]');
+      if (now === link) draw(); else showInboxCount();
+    }
+  });
 }
 
 function context(route) {
@@ -80,6 +108,7 @@ function context(route) {
     business,
     go: (hash) => { if (location.hash === hash) show(); else location.hash = hash; },
     refresh: () => show({ force: true }),
+    inboxChanged: () => showInboxCount(true),
   };
 }
 

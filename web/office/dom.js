@@ -111,12 +111,14 @@ function field(options) {
   };
 }
 
-/** Puts a 422's `details.fields` [{field, message}] at the fields of `fieldsByName` (names as
+/** Puts a 422's `details` [{field, message}] at the fields of `fieldsByName` (names as
  * the API gives them, e.g. `email` or `steps[2].sla_hours`); clears the others. Returns the
  * problems no field took, for a summary. */
 function showFieldErrors(error, fieldsByName) {
   Object.values(fieldsByName).forEach((f) => f.clearError());
-  const problems = (error && error.details && Array.isArray(error.details.fields)) ? error.details.fields : [];
+  // A 422's details are the list of problems (chalicelib/core/errors.py); {fields: [...]} is taken too.
+  const details = error && error.details;
+  const problems = Array.isArray(details) ? details : details && Array.isArray(details.fields) ? details.fields : [];
   const unmatched = [];
   let first = null;
   for (const p of problems) {
