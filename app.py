@@ -12,8 +12,10 @@ from chalicelib.invoicing import lifecycle, payment_reminders
 from chalicelib.reviews import runs
 from chalicelib.routes import (
     customer_routes,
+    dispatch_routes,
     edge,
     field_routes,
+    intake_routes,
     invoice_routes,
     order_routes,
     public_routes,
@@ -36,7 +38,9 @@ app.register_blueprint(setup_routes.bp)
 app.register_blueprint(invoice_routes.bp)
 app.register_blueprint(review_routes.bp)
 app.register_blueprint(customer_routes.bp)
+app.register_blueprint(intake_routes.bp)
 app.register_blueprint(staff_routes.bp)
+app.register_blueprint(dispatch_routes.bp)
 
 
 @app.middleware("http")

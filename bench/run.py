@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import (  # noqa: E402
     cold_start, concurrency, customer_search, dynamodb_calls, local_system, package_size, request_overhead, reviews_scale,
 )
+from bench import board as board_bench  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -106,6 +107,28 @@ BENCHMARKS = [
             "package_zip_mb": "Size of the Lambda deployment zip for the prod stage, built fresh with the packaging "
             "helper of `make package` (infra.package: `chalice package --merge-template`), megabytes. Goal: at most 20.",
             "package": "Unzipped size, the largest parts of the zip (compressed megabytes) and the helper's checks.",
+        },
+    ),
+    (
+        board_bench.measure,
+        {
+            "board": "`GET /board` (chalicelib/dispatch/board.py) for one day and for the week, with 30 technicians and "
+            "300 appointments in the week (demo business padded, orders built as the intake builds them), 6 requests "
+            "waiting and that morning's daily review run for real: DynamoDB calls counted at botocore's entry point "
+            "(`*_calls` with the per-container context of settings, map, services and review warm; `*_cold_calls` "
+            "with it read first: one BatchGetItem and one Query more), answers' sizes, and the median and 90th "
+            "percentile of 30 boards in ms, in-process moto answering each Query from its partition "
+            "(bench/moto_partitions.py). Goal: at most 3 calls for the day and 8 for the week.",
+        },
+    ),
+    (
+        board_bench.measure_draw,
+        {
+            "board_draw": "The office app in Chromium (Playwright, /usr/bin/chromium) at 1280x800 against a real local "
+            "system with the demo data, signed in as the dispatcher: milliseconds from the page load to the board "
+            "drawn (the app's `board-drawn` performance mark), median of 7 reloads; and the kilobytes the first load "
+            "of the app transferred in a fresh browser (its HTML, CSS and modules, the board's included; not the API's "
+            "answers). Goal: within 1 s. Skipped (with the reason) without Chromium or Playwright.",
         },
     ),
     (

@@ -131,7 +131,7 @@ def load_staff_and_setup(now: datetime) -> None:
         directory.create(user_id, email, name, role, PASSWORD)
     for user_id, profile in TECHNICIANS.items():
         technicians.save_profile(user_id, profile)
-    versions.publish(PROCESS_MAP, "admin-1", now)
+    versions.publish(PROCESS_MAP, "admin-1", now, note="The demo business's process, from first call to paid invoice.")
 
 
 def _next_weekday(day):

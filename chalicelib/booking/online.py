@@ -147,14 +147,20 @@ def book(actor: Principal, intake: orders_intake.Intake, now: datetime, idempote
 
 def chosen_technician(setup: slots.Setup, wanted: orders_intake.Intake, day, now: datetime,
             except_order: str | None = None) -> slots.TechnicianDay:
-    """The technician the office chose, checked the same way as any booking: qualified and free
-    (apart from `except_order`, the order being moved)."""
+    """The technician the office chose, checked the same way as any booking: qualified, covering
+    the address's postcode (422 `area_not_served`) and free (apart from `except_order`, the order
+    being moved)."""
     tech_day = setup.days.get((wanted.technician_id, day))
     if tech_day is None:
         raise ValidationFailed("The technician is not valid.", [{"field": "technician_id", "message": f"no active technician '{wanted.technician_id}'"}])
     skill = setup.service["skill"] if setup.service else None
     if skill and skill not in technicians.profile(tech_day.technician)["skills"]:
         raise ValidationFailed("The technician lacks the skill.", [{"field": "technician_id", "message": f"does not have the skill '{skill}'"}])
+    postcode = (wanted.address or {}).get("postcode")
+    if postcode and tech_day.technician.user_id not in {t.user_id for t in slots.covering(setup, postcode)}:
+        shown = " ".join(postcode.split()).upper()
+        raise availability.AreaNotServed(f"{tech_day.technician.name} does not work in {shown}.",
+                            [{"field": "technician_id", "message": f"does not cover {shown}"}])
     if not slots.is_free(setup, tech_day, setup.job(wanted.start, wanted.end), except_order):
         alternatives = availability.nearest_free(wanted.service_id, wanted.start, None, now) if wanted.service_id else []
         raise SlotTaken(f"{tech_day.technician.name} is not free at that time.", {"alternatives": alternatives})

@@ -26,6 +26,7 @@ REVIEWS_TABLE = _name("REVIEWS_TABLE", "reviews")
 COUNTERS_TABLE = _name("COUNTERS_TABLE", "counters")
 CUSTOMERS_TABLE = _name("CUSTOMERS_TABLE", "customers")  # customer records (data/customers.py)
 CUSTOMER_KEYS_TABLE = _name("CUSTOMER_KEYS_TABLE", "customer-keys")  # their search keys
+REVIEW_ACTIONS_TABLE = _name("REVIEW_ACTIONS_TABLE", "review-actions")  # acknowledgements, snoozes (data/review_actions.py)
 
 # Request bodies larger than this are refused with 413 before they are parsed.
 MAX_BODY_BYTES = 64 * 1024

@@ -26,6 +26,7 @@ from chalicelib.data.attributes import Address, Customer, EntryList, LineItem, M
 from chalicelib.data.counters import CounterModel
 from chalicelib.data.customers import CustomerKeyModel, CustomerModel, OrdersByCustomer
 from chalicelib.data.entries import OrderEntryModel
+from chalicelib.data.review_actions import ReviewActionModel
 
 # A constant partition for the listing indexes: a service business creates hundreds of orders a
 # day, far below one partition's limits, and a single partition keeps "newest first" one query.
@@ -413,4 +414,5 @@ ALL_MODELS = (
     InvoiceModel, SequenceModel, ReviewModel,
     CounterModel,  # the abuse limits' counters (chalicelib/data/counters.py)
     CustomerModel, CustomerKeyModel,  # customer records and their search keys (chalicelib/data/customers.py)
+    ReviewActionModel,  # acknowledgements and snoozes of review items (chalicelib/data/review_actions.py)
 )

@@ -7,16 +7,15 @@ item written in one transaction. A replay of the key answers with the first answ
 from collections.abc import Callable
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import QueryError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import clock, cursors, settings
-from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.core.validation import query_datetime
+from chalicelib.core import clock, settings
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.data import entries, items, models, request_keys
 from chalicelib.data.models import CalendarDayModel, OrderModel
 from chalicelib.data.request_keys import Answer, RequestKey
-from chalicelib.orders import views
+from chalicelib.orders import listing, views
 from chalicelib.staff.auth import Principal
 
 # Notes and line items do not need the caller's version: on a concurrent write they are
@@ -49,70 +48,14 @@ def load_full(principal: Principal, order_id: str) -> OrderModel:
 
 
 def list_orders(params: dict) -> dict:
-    """GET /orders. One Query on the index that fits the filters:
-
-    - technician -> `by-technician` (technician_id, appointment_start between from/to)
-    - step -> `by-step` (step, step_entered_at), appointment range as a filter
-    - from/to only -> `by-appointment` (list_pk, appointment_start between from/to)
-    - nothing -> `by-created` (list_pk, created_at), newest first
-    """
-    step = params.get("step") or None
-    technician = params.get("technician") or None
-    start, end = query_datetime(params, "from"), query_datetime(params, "to")
-    if start and end and end < start:
-        raise ValidationFailed("`to` is before `from`.", [{"field": "to", "message": "must not be before `from`"}])
-    try:
-        limit = int(params.get("limit") or settings.ORDERS_PAGE_CAP)
-    except ValueError:
-        raise ValidationFailed("`limit` is not a number.", [{"field": "limit", "message": "must be a whole number"}])
-    limit = max(1, min(limit, settings.ORDERS_PAGE_CAP))
-    # The key attributes (and fixed values) of a start key for the index chosen below.
-    if technician:
-        key_fields = {"order_id": None, "technician_id": technician, "appointment_start": None}
-    elif step:
-        key_fields = {"order_id": None, "step": step, "step_entered_at": None}
-    elif start or end:
-        key_fields = {"order_id": None, "list_pk": OrderModel.list_pk.default, "appointment_start": None}
-    else:
-        key_fields = {"order_id": None, "list_pk": OrderModel.list_pk.default, "created_at": None}
-    cursor = cursors.decode(params.get("cursor"), key_fields)
-
-    def time_range(attr):
-        if start and end:
-            return attr.between(start, end)
-        if start:
-            return attr >= start
-        if end:
-            return attr <= end
-        return None
-
-    common = {"limit": limit, "last_evaluated_key": cursor}
-    if technician:
-        condition = step and (OrderModel.step == step)
-        results = OrderModel.by_technician.query(
-            technician, range_key_condition=time_range(OrderModel.appointment_start), filter_condition=condition, **common
-        )
-    elif step:
-        results = OrderModel.by_step.query(
-            step, filter_condition=time_range(OrderModel.appointment_start), scan_index_forward=False, **common
-        )
-    elif start or end:
-        results = OrderModel.by_appointment.query(
-            OrderModel.list_pk.default, range_key_condition=time_range(OrderModel.appointment_start), **common
-        )
-    else:
-        results = OrderModel.by_created.query(OrderModel.list_pk.default, scan_index_forward=False, **common)
-    try:
-        orders = list(results)
-    except QueryError as exc:
-        # DynamoDB refuses a start key outside the query's range (a cursor from another filter).
-        if cursor is not None and exc.cause_response_code == "ValidationException":
-            raise cursors.bad_cursor()
-        raise
+    """GET /orders: one page of the office's list (`listing` says which index each filter
+    reads), with the technicians' names in one BatchGetItem."""
+    orders, next_cursor, partial, _calls = listing.page(params)
     technicians = {s.user_id: s for s in models.StaffModel.batch_get({o.technician_id for o in orders if o.technician_id})}
     return {
         "orders": [views.summary(o, technicians.get(o.technician_id, False) or None) for o in orders],
-        "next_cursor": cursors.encode(results.last_evaluated_key),
+        "next_cursor": next_cursor,
+        "partial": partial,
     }
 
 

@@ -1,8 +1,9 @@
 """The order as the API answers it: the view (with its notes, photos and newest moves), the
 summary a list shows, file links and the maps link."""
+from datetime import datetime
 from urllib.parse import quote_plus
 
-from chalicelib.core import settings, times
+from chalicelib.core import clock, settings, times
 from chalicelib.core.aws import client
 from chalicelib.data import entries
 from chalicelib.data.entries import HISTORY_SHOWN
@@ -92,6 +93,9 @@ def summary(order: OrderModel, technician=None) -> dict:
         "created_at": times.iso(order.created_at),
         "updated_at": times.iso(order.updated_at),
         "created_by": order.created_by,
+        # When the step's SLA runs out (open orders in a step with an SLA), and whether it has.
+        "sla_due_at": times.iso(order.sla_due_at) if order.open_step and order.sla_due_at else None,
+        "overdue": bool(order.open_step and order.sla_due_at and order.sla_due_at <= clock.now()),
     }
 
 
@@ -127,8 +131,54 @@ def view(order: OrderModel, technician=None, principal: Principal | None = None)
         ],
         **({"next_steps": moves.next_steps(order, principal)} if principal else {}),
         "tax": tax_basis(),
+        "step_times": step_times(order, clock.now()),
+        "people": people(order),
     })
     return answer
+
+
+def step_times(order: OrderModel, now: datetime) -> list[dict]:
+    """The time spent in each step, from the history, against the step's SLA: one entry per stay
+    (a step entered twice counts twice), the current one with `left` null and its time so far.
+    Corrections (moves from a step to itself) are not stays. When the history is longer than the
+    moves read (`HISTORY_SHOWN`), it starts at the earliest move read."""
+    pm = versions.version(int(order.workflow_version))
+    moved = [m for m in order.history if m.from_step != m.to_step]
+    complete = len(order.history) >= int(order.history_count or 0)
+    stays, step = [], (moved[0].from_step if moved else order.step)
+    entered = order.created_at if complete else None
+    if moved and moved[0].from_step is None:  # the order's first entry: created into its first step
+        step, entered, moved = moved[0].to_step, moved[0].at, moved[1:]
+    for move in moved:
+        if entered is not None:
+            stays.append((step, entered, move.at))
+        step, entered = move.to_step, move.at
+    if entered is not None:
+        stays.append((step, entered, None))
+    answer = []
+    for key, since, until in stays:
+        known = pm.step(key) if pm.has_step(key) else None
+        sla = int(known.sla_minutes) * 60 if known is not None and known.sla_minutes else None
+        seconds = max(0, int(((until or now) - since).total_seconds()))
+        answer.append({"step": key, "label": known.label if known else key, "entered": times.iso(since),
+                       "left": times.iso(until) if until else None, "seconds": seconds,
+                       "sla_seconds": sla, "over_sla": sla is not None and seconds > sla})
+    return answer
+
+
+def people(order: OrderModel) -> dict:
+    """The names of the staff the order's history, notes, photos, line items and signature name
+    (by user id), for the page to say who did what."""
+    ids = {m.by for m in order.history} | {n.author for n in order.notes} | {p.uploaded_by for p in order.photos}
+    ids |= {li.added_by for li in order.line_items} | {order.created_by}
+    if order.signature is not None:
+        ids.add(order.signature.captured_by)
+    named = {}
+    for user_id in sorted(i for i in ids if i):
+        member = directory.profile(user_id)
+        if member is not None:
+            named[user_id] = member.name
+    return named
 
 
 def view_after_write(order: OrderModel, principal: Principal) -> dict:

@@ -12,7 +12,7 @@ from chalicelib.core import settings, times
 from chalicelib.core.aws import client
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.validation import parse_date
-from chalicelib.data.models import ReviewModel
+from chalicelib.data.models import ReviewModel, StaffModel
 from chalicelib.reviews import periods
 from chalicelib.reviews.periods import DAILY, Period
 
@@ -108,6 +108,31 @@ def store_files(review: ReviewModel) -> dict:
     return files
 
 
+def _staff_ids(review: ReviewModel) -> set[str]:
+    """Every staff user id the review mentions: step owners, technicians, who was told, who ran it."""
+    report = review.report or {}
+    ids = {review.trigger} | {t.get("to") for t in review.told or []}
+    for figures in (report, report.get("previous") or {}):
+        ids |= {s.get("owner") for s in figures.get("steps", [])}
+        ids |= {s.get("owner") for v in figures.get("versions", []) for s in v.get("steps", [])}
+        ids |= {v.get("published_by") for v in figures.get("versions", [])}
+        ids |= {t.get("technician_id") for t in (figures.get("utilization") or {}).get("technicians", [])}
+    for item in report.get("items", []):
+        ids |= {item.get("owner"), item.get("technician_id")} | {t.get("id") for t in item.get("free_technicians") or []}
+    return {i for i in ids if i}
+
+
+def people_by_id(user_ids) -> dict[str, str]:
+    """Staff names by user id (one BatchGetItem per 100 ids; unknown ids are left out)."""
+    ids = sorted(i for i in user_ids if i and i not in ("schedule", "office"))
+    return {m.user_id: m.name for m in StaffModel.batch_get(ids)} if ids else {}
+
+
+def people(review: ReviewModel) -> dict[str, str]:
+    """The names of the staff the review mentions, by user id, so a page shows names, never ids."""
+    return people_by_id(_staff_ids(review))
+
+
 def view(review: ReviewModel) -> dict:
     return {
         "period": review.period,
@@ -119,12 +144,18 @@ def view(review: ReviewModel) -> dict:
         "report": review.report,
         "told": list(review.told or []),
         "files": review.files,
+        "people": people(review),
     }
 
 
 def find(params: dict) -> dict:
     """GET /reports/reviews?period=&date=: the review of the period holding `date` (any local date
     in it), or the latest one of that period."""
+    return view(find_model(params))
+
+
+def find_model(params: dict) -> ReviewModel:
+    """The stored review `find` answers (NotFound when there is none)."""
     name = periods.check_period(params.get("period"))
     day = params.get("date")
     if day:
@@ -137,4 +168,4 @@ def find(params: dict) -> dict:
         review = next(iter(ReviewModel.query(name, scan_index_forward=False, limit=1)), None)
     if review is None:
         raise NotFound(f"No {name} review" + (f" for {day}." if day else " yet."))
-    return view(review)
+    return review

@@ -1,13 +1,16 @@
 """Who hears of a review and what they read: one digest per step owner, the admins for the rest,
-the evaluation email with its chart."""
+the evaluation email with its chart. Items snoozed in the review inbox stay out of the digests until
+their date; every link opens the office app."""
 from dataclasses import dataclass
 from html import escape
 
-from chalicelib.core import settings
+from chalicelib.core import clock, settings
 from chalicelib.data.models import StaffModel
 from chalicelib.mail import messages
+from chalicelib.reviews import item_actions, links
 from chalicelib.reviews.daily_check import KINDS
 from chalicelib.reviews.suggestions import human
+from chalicelib.setup import business
 
 
 @dataclass
@@ -31,6 +34,12 @@ def admin_recipients() -> list[Recipient]:
 
 
 def daily_audience(items: list[dict]) -> list[Recipient]:
+    """Who gets a digest of `items`, and with what (`audience`), leaving out the items someone
+    snoozed (`item_actions`) until a later local date: they come back on that date."""
+    return audience(item_actions.awake(items, clock.now().astimezone(business.zone()).date()))
+
+
+def audience(items: list[dict]) -> list[Recipient]:
     """One recipient per person: each item goes to its step's owner; to the admins when the step
     has no owner (or the owner cannot be reached), and to the admins as well once escalated."""
     owners = sorted({i["owner"] for i in items if i["owner"]})
@@ -71,13 +80,14 @@ def digest(recipient: Recipient, report: dict, business_name: str):
         if entries:
             groups.append({"title": title, "items": [
                 {**e["item"], "ref": e["item"]["order_id"] or e["item"]["invoice_id"], "note": e["note"],
-                 "for": human(e["item"]["minutes"])}
+                 "for": human(e["item"]["minutes"]), "link": links.item_link(e["item"])}
                 for e in entries
             ]})
     count = len(recipient.items)
     text, html = messages.render(
         "review_digest", name=recipient.name, date=report["date"], count=count, groups=groups,
-        business_name=business_name, report_link=f"{settings.public_base_url()}/reports/reviews?period=daily&date={report['date']}",
+        business_name=business_name, report_link=links.review_link("daily", report["date"]),
+        inbox_link=links.inbox_link(),
     )
     subject = f"Daily review {report['date']}: {count} item{'s' if count != 1 else ''} for you"
     return messages.build(recipient.mailbox(), subject, text, html)
@@ -93,7 +103,7 @@ def evaluation_email(recipient: Recipient, report: dict, business_name: str):
         steps=[{**s, "median": human(s["median_minutes"]), "p90": human(s["p90_minutes"])} for s in steps],
         chart=Markup(time_per_step_chart(steps)), suggestions=report["suggestions"], report=report,
         versions=[v["workflow_version"] for v in report["versions"]], business_name=business_name,
-        report_link=f"{settings.public_base_url()}/reports/reviews?period={report['period']}&date={report['date']}",
+        report_link=links.review_link(report["period"], report["date"]),
     )
     subject = f"{report['period'].capitalize()} process review {report['from']} to {report['to']}"
     return messages.build(recipient.mailbox(), subject, text, html)

@@ -127,6 +127,14 @@ def invoice_figures(orders: list[OrderModel], windows: list[Window], now: dateti
     return result
 
 
+def _bottleneck(steps: list[dict]) -> dict | None:
+    """The step orders wait longest in (the suggestions' bottleneck), with its figures."""
+    worst = suggestions.bottleneck(steps)
+    if worst is None:
+        return None
+    return {key: worst[key] for key in ("step", "label", "median_minutes", "p90_minutes", "sla_minutes")}
+
+
 def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: datetime) -> dict:
     all_visits = [v for o in orders for v in reviews_figures.visits(o)]
     by_version: dict[int, list[Visit]] = defaultdict(list)
@@ -134,18 +142,26 @@ def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: d
         by_version[visit.version].append(visit)
     start, end = window.start, window.end
     active = {v.version for v in all_visits if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}
+    steps = reviews_figures.step_figures(all_visits, versions, start, end, now)
+    per_version = []
+    for number in sorted(active):
+        version_steps = reviews_figures.step_figures(by_version[number], {number: versions[number]} if number in versions else versions, start, end, now)
+        per_version.append({
+            "workflow_version": number,
+            "orders": len({v.order_id for v in by_version[number] if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}),
+            "steps": version_steps,
+            "bottleneck": _bottleneck(version_steps),
+            "published_at": times.iso(versions[number].published_at) if number in versions else None,
+            "published_by": versions[number].published_by if number in versions else None,
+        })
     return {
         "from": window.first_day.isoformat(),
         "to": window.last_day.isoformat(),
         "start": times.iso(start),
         "end": times.iso(end),
-        "steps": reviews_figures.step_figures(all_visits, versions, start, end, now),
-        "versions": [
-            {"workflow_version": number,
-             "orders": len({v.order_id for v in by_version[number] if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}),
-             "steps": reviews_figures.step_figures(by_version[number], {number: versions[number]} if number in versions else versions, start, end, now)}
-            for number in sorted(active)
-        ],
+        "steps": steps,
+        "bottleneck": _bottleneck(steps),
+        "versions": per_version,
         "cycle_time": reviews_figures.cycle_time(orders, start, end),
         "first_visit_completion": reviews_figures.first_visit(orders, versions, start, end),
     }

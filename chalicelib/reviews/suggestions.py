@@ -20,7 +20,7 @@ def human(minutes: float | None) -> str:
 
 def suggestions(steps: list[dict], versions: dict, previous: dict | None = None) -> list[dict]:
     """What the figures suggest, in plain words: a step to remove, the bottleneck, where a step or
-    an owner is missing, and rework worth a look."""
+    an owner is missing, and rework worth a look; each with the figures it rests on (`numbers`)."""
     found = []
     current = versions[max(versions)]
     movable = [s for s in steps if not s["end_step"]]
@@ -36,16 +36,21 @@ def suggestions(steps: list[dict], versions: dict, previous: dict | None = None)
                     f"It is a candidate to remove.")
             if info.automations:
                 text += f" It runs {', '.join(info.automations)}: move that to the next step first."
-            found.append({"kind": "remove_step", "step": s["step"], "text": text})
-    timed = [s for s in movable if s["median_minutes"] is not None]
-    if timed:
-        worst = max(timed, key=lambda s: (s["median_minutes"], s["p90_minutes"] or 0))
+            found.append({"kind": "remove_step", "step": s["step"], "label": s["label"], "text": text,
+                          "numbers": {"left": s["left"], "median_minutes": s["median_minutes"],
+                                      "p90_minutes": s["p90_minutes"], "next_step": following,
+                                      "next_step_label": _label(versions, following)}})
+    worst = bottleneck(steps)
+    if worst is not None:
         text = (f"Orders wait longest in '{worst['label']}': a median of {human(worst['median_minutes'])}, "
                 f"90% within {human(worst['p90_minutes'])}. It is the bottleneck.")
         before = _find(previous, worst["step"])
         if before and before.get("median_minutes") is not None:
             text += f" The period before: a median of {human(before['median_minutes'])}."
-        found.append({"kind": "bottleneck", "step": worst["step"], "text": text})
+        found.append({"kind": "bottleneck", "step": worst["step"], "label": worst["label"], "text": text,
+                      "numbers": {"left": worst["left"], "median_minutes": worst["median_minutes"],
+                                  "p90_minutes": worst["p90_minutes"], "sla_minutes": worst.get("sla_minutes"),
+                                  "previous_median_minutes": (before or {}).get("median_minutes")}})
     breaches = sum(s["sla_breached"] for s in steps)
     if breaches:
         pile = max(steps, key=lambda s: s["sla_breached"])
@@ -54,15 +59,25 @@ def suggestions(steps: list[dict], versions: dict, previous: dict | None = None)
                 advice = "add a step to split the work, or another owner to share it"
             else:
                 advice = "give it an owner"
-            found.append({"kind": "add_step_or_owner", "step": pile["step"],
+            found.append({"kind": "add_step_or_owner", "step": pile["step"], "label": pile["label"],
                           "text": (f"SLA breaches pile up in '{pile['label']}' ({pile['sla_breached']} of {breaches}): "
-                                   f"{advice}.")})
+                                   f"{advice}."),
+                          "numbers": {"sla_breached": pile["sla_breached"], "sla_breached_all_steps": breaches,
+                                      "sla_compliance_percent": pile.get("sla_compliance_percent"),
+                                      "sla_minutes": pile.get("sla_minutes")}})
     for s in steps:
         if s["backward_moves"] >= REWORK_NOTICE:
-            found.append({"kind": "rework", "step": s["step"],
+            found.append({"kind": "rework", "step": s["step"], "label": s["label"],
                           "text": (f"{s['backward_moves']} orders were sent back from '{s['label']}' to an earlier "
-                                   f"step: find out what was missing the first time.")})
+                                   f"step: find out what was missing the first time."),
+                          "numbers": {"backward_moves": s["backward_moves"], "left": s["left"]}})
     return found
+
+
+def bottleneck(steps: list[dict]) -> dict | None:
+    """The step (not an end step) orders wait longest in: the highest median, then 90th percentile."""
+    timed = [s for s in steps if not s["end_step"] and s["median_minutes"] is not None]
+    return max(timed, key=lambda s: (s["median_minutes"], s["p90_minutes"] or 0)) if timed else None
 
 
 def _label(versions: dict, key: str | None) -> str:

@@ -16,7 +16,7 @@ def list_staff(principal):
 
 @staff_route(bp, "/staff", ADMIN, methods=("POST",))
 def create_staff(principal):
-    return json_response(accounts.create(body(bp)), status=201)
+    return json_response(accounts.create(body(bp), principal), status=201)
 
 
 @staff_route(bp, "/staff/{user_id}", OFFICE)

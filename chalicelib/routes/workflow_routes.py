@@ -1,10 +1,12 @@
-"""The process map: read the current version, publish a new one."""
+"""The process map: read the current version, publish a new one (with a note saying why), and
+the published versions with their notes and open orders."""
 from chalice import Blueprint
 
 from chalicelib.core import clock
+from chalicelib.core.errors import NotFound
 from chalicelib.routes.edge import body, json_response, staff_route
-from chalicelib.staff.auth import ADMIN, STAFF
-from chalicelib.workflow import versions
+from chalicelib.staff.auth import ADMIN, OFFICE, STAFF
+from chalicelib.workflow import history, versions
 
 bp = Blueprint(__name__)
 
@@ -16,5 +18,17 @@ def get_workflow(principal):
 
 @staff_route(bp, "/workflow", ADMIN, methods=("PUT",))
 def put_workflow(principal):
-    published = versions.publish(body(bp), principal.user_id, clock.now())
+    published = versions.publish_request(body(bp), principal.user_id, clock.now())
     return json_response(published.to_dict(), status=201)
+
+
+@staff_route(bp, "/workflow/versions", OFFICE)
+def list_workflow_versions(principal):
+    return json_response(history.listing())
+
+
+@staff_route(bp, "/workflow/versions/{version}", OFFICE)
+def get_workflow_version(principal, version):
+    if not version.isdigit() or len(version) > 9:
+        raise NotFound("There is no such process map version.")
+    return json_response(history.one(int(version)))

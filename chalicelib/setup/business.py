@@ -4,6 +4,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.core import dates
+from chalicelib.core.errors import Conflict
 from chalicelib.core.validation import Fields
 from chalicelib.setup import catalog, tax
 
@@ -12,6 +13,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")  # \Z: `$` would let a trailing newline through
 
+
+ATTEMPTS = 5  # conditional writes of the settings before answering 409 (someone else keeps writing)
 
 DEFAULT_BOOKING_RULES = {
     "min_notice_minutes": 120,
@@ -59,10 +62,14 @@ def windows_on(hours: dict, day, tz: ZoneInfo) -> list[tuple[datetime, datetime]
 
 
 def settings() -> dict:
-    data = catalog.business()
+    return _complete(catalog.business())
+
+
+def _complete(data: dict) -> dict:
     data["booking"] = {**DEFAULT_BOOKING_RULES, **data.get("booking", {})}
     data.setdefault("opening_hours", {d: [] for d in DAYS})
     data.update(tax.defaults(data))  # country, tax_name, prices_include_tax
+    data["version"] = int(data.get("version") or 0)  # counts the changes made with PUT /business
     return data
 
 
@@ -71,8 +78,31 @@ def zone(data: dict | None = None) -> ZoneInfo:
 
 
 def update_settings(body: dict) -> dict:
+    """PUT /business: the fields given change, the others stay. With `expected_version` (the
+    `version` GET /business gave) the change is refused with 409 and `current_version` when
+    someone changed the settings since; either way the write is conditional on the settings as
+    read, so two changes at once never lose one another's fields."""
     fields = Fields(body)
-    current = settings()
+    expected = fields.integer("expected_version", 0, None, required=False)
+    fields.raise_if_errors()
+    for _ in range(ATTEMPTS):
+        stored = catalog.stored_business()
+        current = _complete({**catalog.DEFAULT_SETTINGS, **(stored or {})})
+        if expected is not None and expected != current["version"]:
+            raise Conflict(f"The business settings changed since you read them (version {current['version']}, "
+                           f"you sent {expected}). Reload them and make your change again.",
+                           {"current_version": current["version"]})
+        updated = _changed(body, current)
+        updated["version"] = current["version"] + 1
+        if catalog.save_business_over(updated, stored):
+            return {**updated, **tax.defaults(updated)}
+    raise Conflict("The business settings are being changed by someone else right now; try again.",
+                   {"current_version": current["version"]})
+
+
+def _changed(body: dict, current: dict) -> dict:
+    """The settings with the body's changes made (422 listing every field that is not valid)."""
+    fields = Fields(body)
     name = fields.header_text("name", 120, required=False)  # the name customers' emails are signed with
     tz_name = fields.text("timezone", 64, required=False)
     if tz_name:
@@ -125,5 +155,4 @@ def update_settings(body: dict) -> dict:
     elif locale:
         updated["locale"] = locale
     fields.raise_if_errors()
-    catalog.save_business(updated)
-    return {**updated, **tax.defaults(updated)}
+    return updated

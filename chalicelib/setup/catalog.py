@@ -5,6 +5,8 @@ the client.
 """
 import re
 
+from pynamodb.exceptions import PutError
+
 from chalicelib.core.errors import NotFound
 from chalicelib.core.validation import Fields
 from chalicelib.data.models import CatalogModel
@@ -33,6 +35,28 @@ def business() -> dict:
 
 def save_business(data: dict) -> None:
     CatalogModel(SETTINGS_KIND, SETTINGS_ID, data=data).save()
+
+
+def stored_business() -> dict | None:
+    """The settings as stored (strongly consistent; None before the first save), for a change."""
+    try:
+        return CatalogModel.get(SETTINGS_KIND, SETTINGS_ID, consistent_read=True).data
+    except CatalogModel.DoesNotExist:
+        return None
+
+
+def save_business_over(data: dict, previous: dict | None) -> bool:
+    """Write the settings only if they are still `previous` as `stored_business` read them (the
+    stored JSON text compared whole: json.dumps of what json.loads read is the same text); False
+    when another write came in between."""
+    unchanged = CatalogModel.data.does_not_exist() if previous is None else CatalogModel.data == previous
+    try:
+        CatalogModel(SETTINGS_KIND, SETTINGS_ID, data=data).save(condition=unchanged)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def price_item(item_id: str) -> dict:

@@ -20,7 +20,7 @@ from chalicelib.core.aws import client
 from chalicelib.core.errors import Conflict, ValidationFailed
 from chalicelib.core.validation import Fields
 from chalicelib.data.models import StaffModel
-from chalicelib.staff import directory
+from chalicelib.staff import directory, invitations
 from chalicelib.staff.auth import ROLES, Principal
 
 PASSWORD_RULE = "at least 12 characters with upper- and lower-case letters and a digit"
@@ -56,9 +56,11 @@ def _user_id_for(email: str) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
-def create(body: dict) -> dict:
+def create(body: dict, principal: Principal | None = None) -> dict:
     """POST /staff: the Cognito user (in the role's group) and the staff record. Without a
-    `password` one is generated and answered once as `initial_password`, for the admin to hand over."""
+    `password` one is generated and answered once as `initial_password`, for the admin to hand over.
+    The new person gets an invitation email (`invitations`; never with the password), and the
+    answer's `invitation` says whether it went out."""
     fields = Fields(body)
     email = fields.email("email")
     name = fields.header_text("name", 120)
@@ -76,7 +78,8 @@ def create(body: dict) -> dict:
     password = password or _generated_password()
     member = directory.create(_user_id_for(email), email, name, role, password, phone=phone)
     observability.count("StaffCreated")
-    return {**view(member), **({"initial_password": password} if generated else {})}
+    invitation = invitations.send_invitation(member, directory.find(principal.user_id) if principal else None)
+    return {**view(member), **({"initial_password": password} if generated else {}), "invitation": invitation}
 
 
 def _write_guarded(principal: Principal, member: StaffModel, actions: list) -> None:

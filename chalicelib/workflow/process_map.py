@@ -94,6 +94,10 @@ class ProcessMap:
     version: int = 0
     published_at: datetime | None = None
     published_by: str | None = None
+    # Why this version was published (required when an admin publishes through the API; a map
+    # seeded by a script may have none). Not part of the map itself: two maps that differ only
+    # in their notes are the same map.
+    note: str | None = field(default=None, compare=False)
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -113,6 +117,7 @@ class ProcessMap:
             "start_step": self.start_step,
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "published_by": self.published_by,
+            "note": self.note,
             "steps": [s.to_dict() for s in self.steps],
         }
 
@@ -152,6 +157,8 @@ def parse(document, staff_exists) -> ProcessMap:
     automations = set(known_automations())
     steps: list[Step] = []
     seen: set[str] = set()
+    invalid_keys: set[str] = set()  # already refused at their `key` field: not also "unreachable"
+    positions: list[int] = []  # each parsed step's index in the document (a non-object is skipped)
     for i, raw in enumerate(raw_steps):
         path = f"steps[{i}]"
         if not isinstance(raw, dict):
@@ -161,6 +168,7 @@ def parse(document, staff_exists) -> ProcessMap:
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
             errors.append({"field": f"{path}.key", "message": "must match ^[a-z][a-z0-9_]{0,39}$"})
             key = f"<invalid {i}>"
+            invalid_keys.add(key)
         elif key in seen:
             errors.append({"field": f"{path}.key", "message": f"duplicate step key '{key}'"})
         seen.add(key)
@@ -173,7 +181,7 @@ def parse(document, staff_exists) -> ProcessMap:
             owner = None
         sla = raw.get("sla_minutes")
         if sla is not None and (isinstance(sla, bool) or not isinstance(sla, int) or not 0 < sla <= MAX_SLA_MINUTES):
-            errors.append({"field": f"{path}.sla_minutes", "message": f"must be a positive whole number of minutes, at most {MAX_SLA_MINUTES}, or null"})
+            errors.append({"field": f"{path}.sla_minutes", "message": f"must be a positive whole number of minutes, at most {MAX_SLA_MINUTES} (a year), or none"})
             sla = None
         nxt = _as_str_list(raw.get("next", []), f"{path}.next", errors)
         if key in nxt:
@@ -195,9 +203,10 @@ def parse(document, staff_exists) -> ProcessMap:
             errors.append({"field": f"{path}.interruption", "message": "must be true or false"})
             interruption = False
         steps.append(Step(key, label if isinstance(label, str) else "", owner, sla, nxt, conditions, autos, roles, interruption))
+        positions.append(i)
 
     keys = [s.key for s in steps]
-    for i, s in enumerate(steps):
+    for i, s in zip(positions, steps):
         for n in s.next:
             if n not in keys:
                 errors.append({"field": f"steps[{i}].next", "message": f"unknown step '{n}'"})
@@ -206,8 +215,8 @@ def parse(document, staff_exists) -> ProcessMap:
         errors.append({"field": "start_step", "message": f"unknown step '{start}'"})
     else:
         reachable = _reachable(start, {s.key: s.next for s in steps})
-        for i, s in enumerate(steps):
-            if s.key not in reachable:
+        for i, s in zip(positions, steps):
+            if s.key not in reachable and s.key not in invalid_keys:
                 errors.append({"field": f"steps[{i}].key", "message": f"step '{s.key}' cannot be reached from '{start}'"})
     if steps and not any(s.is_end for s in steps):
         errors.append({"field": "steps", "message": "at least one end step (a step with no next steps) is required"})
@@ -215,7 +224,7 @@ def parse(document, staff_exists) -> ProcessMap:
     owners = sorted({s.owner for s in steps if s.owner})
     if owners:
         existing = staff_exists(owners)
-        for i, s in enumerate(steps):
+        for i, s in zip(positions, steps):
             if s.owner and s.owner not in existing:
                 errors.append({"field": f"steps[{i}].owner", "message": f"no staff user '{s.owner}'"})
     if errors:
@@ -234,7 +243,8 @@ def _reachable(start: str, edges: dict) -> set:
 
 
 def from_definition(definition: dict, version: int, published_at=None, published_by=None) -> ProcessMap:
-    """Rebuild a stored (already validated) version."""
+    """Rebuild a stored (already validated) version. The stored definition may carry the
+    publisher's `note` beside the map (`versions.publish`)."""
     steps = tuple(
         Step(
             key=s["key"],
@@ -249,4 +259,6 @@ def from_definition(definition: dict, version: int, published_at=None, published
         )
         for s in definition["steps"]
     )
-    return ProcessMap(definition["name"], definition["start_step"], steps, version, published_at, published_by)
+    note = definition.get("note")
+    return ProcessMap(definition["name"], definition["start_step"], steps, version, published_at, published_by,
+                      note if isinstance(note, str) else None)

@@ -1,5 +1,6 @@
 """The stored process maps: the current version, any earlier one (orders keep the version they
-started on), and publishing a new version atomically with the head pointer."""
+started on), and publishing a new version (with the publisher's note saying why) atomically
+with the head pointer."""
 import threading
 from datetime import datetime
 
@@ -8,7 +9,8 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import settings
-from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.core.validation import Fields
 from chalicelib.data.models import WorkflowModel
 from chalicelib.staff import directory
 from chalicelib.workflow import process_map
@@ -57,20 +59,53 @@ def version(number: int) -> ProcessMap:
     return pm
 
 
-def publish(document, published_by: str, now: datetime) -> ProcessMap:
-    """Validate and store the next version with the head, in one transaction conditional on the
-    head: of two concurrent publishes one wins, the other gets 409."""
+NOTE_MAX = 1000
 
 
-    pm = process_map.parse(document, directory.existing_ids)
+def publish_request(body: dict, published_by: str, now: datetime) -> ProcessMap:
+    """PUT /workflow: the map, with `note` (why this version is published; required) and
+    optionally `expected_version` (the version the map was edited from: 409 when another was
+    published meanwhile). Every wrong field is listed at once, the note's with the map's."""
+    errors: list[dict] = []
+    fields = Fields(body, errors=errors)
+    raw_note = body.get("note") if isinstance(body, dict) else None
+    if raw_note is None or (isinstance(raw_note, str) and not raw_note.strip()):
+        errors.append({"field": "note", "message": "is required: say why this version is published"})
+        note = None
+    else:
+        note = fields.text("note", NOTE_MAX, multiline=True)
+    expected = fields.integer("expected_version", minimum=0, required=False)
+    try:
+        pm = process_map.parse(body, directory.existing_ids)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, errors + list(exc.details or []))
+    if errors:
+        raise ValidationFailed("The process map is not valid.", errors)
+    return _store(pm, published_by, now, note, expected)
+
+
+def publish(document, published_by: str, now: datetime, note: str | None = None,
+            expected_version: int | None = None) -> ProcessMap:
+    """Validate and store the next version (for scripts and seeds; the API requires a note)."""
+    return _store(process_map.parse(document, directory.existing_ids), published_by, now, note, expected_version)
+
+
+def _store(pm: ProcessMap, published_by: str, now: datetime, note: str | None, expected_version: int | None) -> ProcessMap:
+    """Store the next version with the head, in one transaction conditional on the head: of two
+    concurrent publishes one wins, the other gets 409 (as does a stale `expected_version`).
+    The note is kept in the stored definition, beside the map."""
     try:
         head = WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True)
         latest = int(head.current_version)
         head_condition = WorkflowModel.current_version == latest
     except WorkflowModel.DoesNotExist:
         latest, head_condition = 0, WorkflowModel.version.does_not_exist()
+    if expected_version is not None and expected_version != latest:
+        raise Conflict(f"The map was edited from version {expected_version}, but version {latest} has been "
+                       "published since; look at it and publish again.", {"current_version": latest})
     number = latest + 1
-    fields = {"definition": pm.definition(), "published_at": now, "published_by": published_by}
+    definition = {**pm.definition(), **({"note": note} if note else {})}
+    fields = {"definition": definition, "published_at": now, "published_by": published_by}
     item = WorkflowModel(WORKFLOW_ID, number, **fields)
     new_head = WorkflowModel(WORKFLOW_ID, HEAD, current_version=number, **fields)
     try:
@@ -79,6 +114,8 @@ def publish(document, published_by: str, now: datetime) -> ProcessMap:
             tx.save(new_head, condition=head_condition)
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":
-            raise Conflict(f"Version {number} was published meanwhile; fetch the map and try again.")
+            now_current = int(WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True).current_version)
+            raise Conflict(f"Version {number} was published meanwhile; fetch the map and try again.",
+                           {"current_version": now_current})
         raise
     return _from_model(item)

@@ -113,6 +113,7 @@ def test_a_note_with_a_stale_expected_version_is_refused(as_, new_order, clock):
 def _variant(name: str) -> dict:
     document = copy.deepcopy(PROCESS_MAP)
     document["name"] = name
+    document["note"] = f"Publishing {name}"  # PUT /workflow requires a note saying why
     return document
 
 

@@ -44,7 +44,7 @@ def emails_to(address: str) -> list:
 
 
 def publish(as_, document) -> int:
-    r = as_("admin").put("/workflow", document)
+    r = as_("admin").put("/workflow", {**document, "note": "A variant of the demo map for this test"})
     assert r.status == 201, r
     return r.json["version"]
 
@@ -213,7 +213,9 @@ def test_each_owner_gets_exactly_one_digest_listing_their_items(world, clock):
     assert len(sent_emails()) == 2
     text = body_part(dispatcher, "plain")
     assert breach.order_id in text and lost.order_id in text and uninvoiced.order_id not in text
-    assert f"http://127.0.0.1:8000/orders/{breach.order_id}" in text
+    assert f"http://127.0.0.1:8000/office/#/orders/{breach.order_id}" in text  # the order's page in the office app
+    assert "http://127.0.0.1:8000/office/#/reviews/daily/2026-11-30" in text  # the whole review, not the JSON API
+    assert 'href="http://127.0.0.1:8000/office/#/reviews/daily/2026-11-30"' in body_part(dispatcher, "html")
     assert "over by 1 h" in text and "no technician" in text
     assert uninvoiced.order_id in body_part(admin, "plain") and breach.order_id not in body_part(admin, "plain")
     assert "2 items for you" in str(dispatcher["Subject"])
@@ -445,6 +447,7 @@ def test_the_weekly_report_reaches_the_admins_the_store_s3_and_cloudwatch(world,
     assert "<text" in chart and "Fit &amp; &lt;seal&gt; &quot;it&quot;" in chart
     assert "Fit &amp; &lt;seal&gt; &#34;it&#34;" in html  # the table, escaped by the template
     assert "<seal>" not in html
+    assert 'href="http://127.0.0.1:8000/office/#/reviews/weekly/2026-11-23"' in html  # the office app, not the JSON API
     assert "candidate to remove" in html and "Weekly process review 2026-11-23 to 2026-11-29" == str(email["Subject"])
 
     # the store: GET answers what the run answered; S3 holds JSON and CSV

@@ -39,7 +39,7 @@ def test_a_working_day_runs_without_a_scan(as_, new_order, client, scan_guard):
     stream = StreamReader()
     admin, office, tech = as_("admin"), as_("dispatcher"), as_("tech1")
     assert admin.get("/workflow").status == 200
-    assert admin.put("/workflow", PROCESS_MAP).status == 201
+    assert admin.put("/workflow", {**PROCESS_MAP, "note": "The demo map again"}).status == 201
     order = new_order(note="Side gate")
     oid = order["order_id"]
     for query in ("", "?step=requested", "?technician=tech-1", "?from=2026-11-30&to=2026-12-01", "?limit=1"):
