@@ -1,0 +1,69 @@
+/* What the process map's screens share: the map's properties in words (exit conditions,
+ * automations, roles, the time allowed), the staff names the owners are shown by, and the
+ * open orders counted per step of the current version. */
+
+import { api } from '../api.js';
+import { duration, plural } from '../format.js';
+
+const CONDITIONS = {
+  has_line_items: 'at least one line item',
+  has_technician: 'a technician assigned',
+  has_appointment: 'an appointment (start and end)',
+  has_customer_email: 'the customer’s email address',
+  has_signature: 'the customer’s signature',
+};
+
+const AUTOMATIONS = {
+  notify_customer: 'emails the customer',
+  create_invoice: 'creates the invoice',
+};
+
+const ROLES = {
+  admin: 'admins',
+  dispatcher: 'dispatchers',
+  technician: 'technicians',
+  system: 'the system (automations, online booking)',
+  customer: 'the customer (through their link)',
+};
+
+/** ['a', 'b', 'c'] -> "a, b and c" */
+function listWords(items, last = 'and') {
+  if (!items.length) return '';
+  if (items.length === 1) return items[0];
+  return `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
+}
+
+const sla = (minutes) => (minutes ? duration(minutes * 60) : 'no time limit');
+const conditionsWords = (keys) => (keys && keys.length ? listWords(keys.map((k) => CONDITIONS[k] || k)) : 'nothing');
+const automationsWords = (keys) => (keys && keys.length ? listWords(keys.map((k) => AUTOMATIONS[k] || k)) : 'nothing');
+const rolesWords = (keys) => (keys && keys.length ? listWords(keys.map((k) => ROLES[k] || k)) : 'nobody');
+
+/** The staff by id (GET /staff); an empty map when it cannot be read (ids are shown instead). */
+async function loadStaff() {
+  try {
+    const { data } = await api('/staff');
+    return new Map((data.staff || []).map((m) => [m.id, m]));
+  } catch (error) {
+    return new Map();
+  }
+}
+
+function ownerName(staff, id) {
+  if (!id) return 'No owner';
+  const member = staff.get(id);
+  return member ? member.name : `${id} (not on the staff list)`;
+}
+
+const labelOf = (map, key) => {
+  const step = map.steps.find((s) => s.key === key);
+  return step ? step.label : key;
+};
+
+const isEnd = (step) => !step.next || step.next.length === 0;
+
+const ordersWord = (n) => plural(n, 'open order');
+
+export {
+  CONDITIONS, AUTOMATIONS, ROLES, listWords, sla, conditionsWords, automationsWords, rolesWords,
+  loadStaff, ownerName, labelOf, isEnd, ordersWord,
+};

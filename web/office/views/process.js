@@ -1,0 +1,99 @@
+/* The process map screen (#/process): the current map drawn as a flow, and every step with its
+ * owner (by name), the time allowed, what it takes to leave it, what happens on entry, who may
+ * move orders into it, its next steps and the orders open in it. Dispatchers read it; admins
+ * also edit it (#/process/edit, views/process-edit.js) and everyone in the office sees the
+ * versions with their notes and a diff of any two (#/process/versions, views/process-versions.js). */
+
+import { api } from '../api.js';
+import { el, fill } from '../dom.js';
+import { dateTime, plural } from '../format.js';
+import { flowDiagram } from './process-flow.js';
+import {
+  loadStaff, ownerName, sla, conditionsWords, automationsWords, rolesWords, labelOf, isEnd, listWords, ordersWord,
+} from './process-common.js';
+
+async function mount(root, ctx) {
+  const sub = ctx.parts[0];
+  if (sub === 'edit') {
+    const { mountEditor } = await import('./process-edit.js');
+    return mountEditor(root, ctx);
+  }
+  if (sub === 'versions') {
+    const { mountVersions } = await import('./process-versions.js');
+    return mountVersions(root, ctx);
+  }
+  return mountMap(root, ctx);
+}
+
+/** Another comparison on the versions page keeps the page (and the focus where it belongs). */
+function update(ctx, view) {
+  if (ctx.parts[0] === 'versions' && view && typeof view.update === 'function') return view.update(ctx);
+  return false;
+}
+
+async function mountMap(root, ctx) {
+  const heading = el('h1', { class: 'of-title' }, 'Process map');
+  const [mapAnswer, staff, listing] = await Promise.all([
+    api('/workflow'),
+    loadStaff(),
+    api('/workflow/versions').then((r) => r.data, () => null),
+  ]);
+  const map = mapAnswer.data;
+  const current = listing && listing.versions.find((v) => v.version === map.version);
+  const counts = current ? current.open_orders_by_step : {};
+  // Orders started on earlier versions are open in steps of those versions' maps, by key.
+  const allCounts = {};
+  ((listing && listing.versions) || []).forEach((v) => {
+    Object.entries(v.open_orders_by_step).forEach(([key, n]) => { allCounts[key] = (allCounts[key] || 0) + n; });
+  });
+  const admin = ctx.user.role === 'admin';
+  const ends = map.steps.filter(isEnd).length;
+  const interruptions = map.steps.filter((s) => s.interruption).length;
+
+  fill(root,
+    el('div', { class: 'of-screen-head' },
+      el('div', {},
+        heading,
+        el('p', { class: 'of-subtitle' },
+          `“${map.name}”, version ${map.version}, published ${dateTime(map.published_at)} by ${ownerName(staff, map.published_by)}.`)),
+      el('div', { class: 'of-toolbar' },
+        el('a', { class: 'of-button of-button--secondary', href: '#/process/versions' }, 'Versions and changes'),
+        admin ? el('a', { class: 'of-button', href: '#/process/edit' }, 'Edit the map') : null)),
+    map.note ? el('p', { class: 'of-process-note' }, el('strong', {}, 'Why this version: '), map.note) : null,
+    el('p', { class: 'of-process-summary' },
+      `${plural(map.steps.length, 'step')}, ${plural(ends, 'end step')}, ${plural(interruptions, 'interruption')}`,
+      current ? `; ${ordersWord(current.open_orders)} on this version` : '',
+      listing && listing.open_orders !== (current ? current.open_orders : 0)
+        ? ` (${ordersWord(listing.open_orders - (current ? current.open_orders : 0))} on earlier versions keep the map they started on)` : '',
+      '.'),
+    admin ? null : el('p', { class: 'of-muted' }, 'Only an admin can change the map.'),
+    el('div', { class: 'of-process-layout' },
+      el('section', { class: 'of-card of-process-drawing', 'aria-labelledby': 'of-process-flow-heading' },
+        el('h2', { class: 'of-heading', id: 'of-process-flow-heading' }, 'The flow'),
+        flowDiagram(map, staff, { counts: allCounts })),
+      el('section', { class: 'of-process-details', 'aria-labelledby': 'of-process-steps-heading' },
+        el('h2', { class: 'of-heading', id: 'of-process-steps-heading' }, 'The steps'),
+        el('ol', { class: 'of-process-steps' }, map.steps.map((s) => stepCard(map, s, staff, allCounts[s.key] || 0, counts[s.key] || 0))))));
+  return { title: 'Process map', heading };
+}
+
+function stepCard(map, step, staff, open, openHere) {
+  const tags = [];
+  if (step.key === map.start_step) tags.push(el('span', { class: 'of-chip of-process-tag' }, 'Start'));
+  if (isEnd(step)) tags.push(el('span', { class: 'of-chip of-process-tag of-process-tag--end' }, 'End step'));
+  if (step.interruption) tags.push(el('span', { class: 'of-chip of-process-tag of-process-tag--interruption' }, 'Interruption'));
+  const next = (step.next || []).map((k) => labelOf(map, k));
+  return el('li', { class: `of-card of-process-step${step.interruption ? ' of-process-step--interruption' : ''}`, 'data-step': step.key },
+    el('h3', { class: 'of-process-step-title' }, step.label, ' ', el('code', { class: 'of-process-key' }, step.key), ' ', tags),
+    el('dl', { class: 'of-dl of-process-dl' },
+      el('dt', {}, 'Owner'), el('dd', {}, ownerName(staff, step.owner)),
+      el('dt', {}, 'Time allowed'), el('dd', {}, sla(step.sla_minutes)),
+      el('dt', {}, 'To leave it'), el('dd', {}, step.exit_conditions.length ? `the order needs ${conditionsWords(step.exit_conditions)}` : 'no conditions'),
+      el('dt', {}, 'On entry'), el('dd', {}, step.automations.length ? `the system ${automationsWords(step.automations)}` : 'nothing automatic'),
+      el('dt', {}, 'Moved here by'), el('dd', {}, rolesWords(step.allowed_roles)),
+      el('dt', {}, 'Next steps'), el('dd', {}, next.length ? listWords(next, 'or') : 'none: orders end here'),
+      el('dt', {}, 'Open orders'), el('dd', {}, String(open),
+        open !== openHere ? ` (${openHere} on this version, ${open - openHere} on earlier ones)` : '')));
+}
+
+export { mount, update };
