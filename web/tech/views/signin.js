@@ -55,7 +55,7 @@ function signInView(message) {
       var r = await api('/auth/login', { method: 'POST', auth: false, body: { email: address, password: secret } });
       var data = r.data;
       if (!data.user || data.user.role !== 'technician') {
-        focusOn(showAlert('This app is for technicians', 'Sign in with a technician account. Office staff work from the office tools.', 'error'));
+        focusOn(showAlert('This app is for technicians', 'Sign in with a technician account. Office staff use the office app at /office/.', 'error'));
         return;
       }
       saveSession({ token: data.id_token, expires_at: Date.now() + (data.expires_in || 3600) * 1000,
