@@ -120,7 +120,7 @@ def test_a_valid_token_without_a_staff_role_gets_403(client):
 
 def test_a_technician_cannot_see_or_touch_another_technicians_order(as_, new_order):
     theirs = new_order(technician_id="tech-2", customer={"name": "Grace Hopper", "email": "grace@example.net"},
-                       address={"street": "99 Compiler Close", "city": "Bath", "postcode": "BA2 9ZZ"})
+                       address={"street": "99 Compiler Close", "city": "Bristol", "postcode": "BS2 9ZZ"})
     oid = theirs["order_id"]
     tech = as_("tech1")
     attempts = {
