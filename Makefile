@@ -27,16 +27,17 @@ PERIOD ?= daily
 review: $(STAMP)
 	$(BIN)/python -m infra.review --period $(PERIOD)
 
-# Two pytest runs side by side: the system and deploy tiers (local systems as child processes,
-# Chromium, the fuzzer, packaging) wait on other processes much of the time; the unit and api
-# tiers are CPU, in two workers (pytest-xdist) that take the cores whenever the other run waits.
-# Each prints its own summary; the target fails when either fails.
+# Every tier in one pytest run, in workers (pytest-xdist) that share one queue to the end: each
+# module of the system and deploy tiers goes whole to one worker (tests/conftest.py groups them, so
+# its local system, browser or package is made once), the largest first; the unit and api tests
+# are handed out one at a time after them, so no worker idles while another has a long queue. More
+# workers than cores (TEST_WORKERS, default 3 on two cores): the system tier spends much of its
+# time waiting on its local systems and browsers, and an api test takes the core meanwhile.
+# One summary; the target fails when any test fails.
+TEST_WORKERS ?= 3
 test: $(STAMP) browser axe
-	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/system tests/deploy > .pytest-system.log 2>&1 & system=$$!; \
-	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api; others=$$?; \
-	wait $$system; status=$$?; \
-	echo "--- tests/system tests/deploy ---"; cat .pytest-system.log; rm -f .pytest-system.log; \
-	test $$others -eq 0 -a $$status -eq 0
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup \
+	  tests/system tests/deploy tests/unit tests/api
 
 # The fast tier alone: pure logic, no moto, no network, no browser (tests/unit/).
 test-unit: $(STAMP)

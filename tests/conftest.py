@@ -38,3 +38,19 @@ def pytest_configure(config):
         "its own orders; a test that publishes a process map states versions relative to the "
         "current one). For large parametrized matrices.",
     )
+
+
+# Under `pytest -n N --dist loadgroup` (make test), each module of the system and deploy tiers runs
+# whole in one worker, so the local system, browser or package its module-scoped fixtures make is
+# made once; the unit and api tests are shared out one by one and fill the workers to the end.
+GROUPED_TIERS = ("system", "deploy")
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.parent.parent == tests and path.parent.name in GROUPED_TIERS:
+            item.add_marker(pytest.mark.xdist_group(name=str(path.relative_to(tests))))

@@ -16,8 +16,9 @@ import pytest
 from tests.support.local_system import LocalSystem
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# --lang: date and time inputs follow the browser's own language, not the page's (en-GB: 14:00, 02/12/2026)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--lang=en-GB"]
 PHONE = {"width": 390, "height": 844}
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -6,6 +6,7 @@ process's CPU time and memory as the kernel counts them."""
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,7 +25,29 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out to outgoing connections and to `bind(0)` (Linux)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
 def free_port() -> int:
+    """A free loopback port for a server started next, in another process. Picked below the
+    ephemeral range: a port from `bind(0)` is free only until the kernel gives it to some
+    outgoing connection, which the many clients of tests running side by side (pytest -n) do
+    within the second a local system takes to bind it."""
+    top, chooser = min(_ephemeral_ports().start, 32768), random.SystemRandom()
+    for _ in range(50 if top > 20000 else 0):
+        port = chooser.randrange(20000, top)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -1,9 +1,11 @@
 """One fixture builds the world: in-process moto with the tables, the Cognito pool and the demo
 business; tests state only what differs. A tier's conftest takes these with
 `from tests.support.world import *`."""
+import copy
 import gzip
 import itertools
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,22 +42,45 @@ def jwks_url(tmp_path_factory):
     return _moto_jwks_file(tmp_path_factory.mktemp("jwks"))
 
 
-def reset_caches():
+_client_settings_seen = None
+_NOT_CLIENT_SETTINGS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                                  "AWS_SECURITY_TOKEN", "AWS_EXECUTION_ENV"})
+
+
+def _client_settings() -> tuple:
+    """What a botocore client takes from the environment when made: region, endpoints, retries.
+    Not the keys, which mock_aws() swaps for its own while active and moto does not check, nor
+    AWS_EXECUTION_ENV, which chalice.test.Client sets and only names the caller."""
+    return tuple(sorted((k, v) for k, v in os.environ.items()
+                        if k.startswith("AWS_") and k not in _NOT_CLIENT_SETTINGS))
+
+
+def reset_caches(keep_clients: bool = False):
+    """Forget what the app keeps between invocations. `keep_clients` keeps the boto3 clients and
+    PynamoDB's connections when the environment they were made from is unchanged: moto answers
+    them whichever `mock_aws()` is active (they hold no data), and making them again costs more
+    than most tests (about 30 ms a client)."""
+    global _client_settings_seen
     from chalicelib.core import aws as core_aws
+    from chalicelib.dispatch import context as board_context
     from chalicelib.events import automations
     from chalicelib.mail import messages
     from chalicelib.staff import auth, directory
     from chalicelib.workflow import versions
     from chalicelib.data.models import ALL_MODELS
 
-    core_aws.client.cache_clear()
+    settings_now = _client_settings()
+    if not (keep_clients and settings_now == _client_settings_seen):
+        core_aws.client.cache_clear()
+        for model in ALL_MODELS:
+            model._connection = None
+    _client_settings_seen = settings_now
     automations._run_once.cache_clear()
     messages._environment.cache_clear()
     versions._versions.clear()
     directory._profiles.clear()
     auth._key_set = auth._KeySet()
-    for model in ALL_MODELS:
-        model._connection = None
+    board_context.forget()
 
 
 @pytest.fixture
@@ -81,22 +106,108 @@ def _shared(request) -> bool:
     return request.node.get_closest_marker("shared_world") is not None
 
 
+# --- worlds built once, copied for each test ------------------------------------------------------
+#
+# Building a world through the API (fourteen tables, the user pool, five accounts, the settings) costs
+# about 0.6 s of CPU; a test usually takes less. So each world is built once per process, through the
+# very calls it always was, and what moto then holds (its backends) is deep-copied; each test gets a
+# fresh deep copy of that, in a fresh `mock_aws()`, as if built for it. A copy is keyed by everything
+# the build reads (the environment, the demo data's clock, moto as patched), so a test that changes
+# one of them gets a world built for it. WORLD_COPIES=0 builds every world afresh, as before.
+
+_COPIES = os.environ.get("WORLD_COPIES", "1") != "0"
+_NOT_INPUTS = frozenset({"PYTEST_CURRENT_TEST", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID",
+                         "AWS_EXECUTION_ENV"})  # the last: set by chalice.test.Client, read by no build
+_copies: dict = {}  # key -> (what moto held, the environment the build answered)
+
+
+def _key(level: str, now) -> tuple:
+    from infra.local import moto_longrun
+
+    from chalicelib.core import settings
+
+    environment = {k: v for k, v in os.environ.items() if k not in _NOT_INPUTS}
+    # the bucket's name, as bootstrap picks it (and then leaves in the environment)
+    environment["FILES_BUCKET"] = os.environ.get("FILES_BUCKET", f"workorders-{settings.STAGE}-files")
+    return level, now, tuple(sorted(environment.items())), bool(moto_longrun._undo)
+
+
+def _moto_state() -> list:
+    """moto's backends in use now, as (backend dict, {account: {region: backend}})."""
+    from moto.core.base_backend import BackendDict
+
+    return [(backends, {account: dict(regions) for account, regions in backends.items()})
+            for backends in BackendDict._instances]
+
+
+def _freeze(state: list) -> list:
+    return copy.deepcopy(state, {id(backends): backends for backends, _ in state})
+
+
+def _thaw(frozen: list) -> None:
+    """Replace whatever moto holds with a fresh copy of `frozen` (inside an active mock_aws)."""
+    from moto.core.base_backend import BackendDict
+
+    for backends in list(BackendDict._instances):
+        for regions in backends.values():
+            regions.reset()
+        backends.clear()
+    BackendDict._instances.clear()
+    for backends, accounts in _freeze(frozen):
+        for account, regions in accounts.items():
+            live = backends[account]  # registers the backend dict as in use, as moto does
+            for region, backend in regions.items():
+                dict.__setitem__(live, region, backend)
+
+
+def _built(level: str, now, build, on: dict | None = None) -> dict:
+    """The world `level` as `build()` makes it (on top of the world `on` answered, if given: its
+    pool's ids are part of the key), built here the first time, copied after that. The copy
+    replaces all moto holds, so nothing may be put in moto between the two levels."""
+    key = (_key(level, now), tuple(sorted((on or {}).items()))) if _COPIES else None
+    if _copies.get(key) is not None:
+        frozen, created = _copies[key]
+        _thaw(frozen)
+        return dict(created)
+    created = build()
+    if key is not None and key not in _copies:
+        try:
+            _copies[key] = (_freeze(_moto_state()), dict(created))
+        except Exception:  # something moto holds cannot be copied: build this world each time
+            _copies[key] = None
+    return created
+
+
+def _create_all() -> dict:
+    from infra import bootstrap
+
+    return bootstrap.create_all()
+
+
+def _load_demo(now, created: dict):
+    from infra import demo_data
+
+    def build():
+        demo_data.load_staff_and_setup(now)
+        return created
+
+    return build
+
+
 @pytest.fixture(scope="module")
 def _module_world(jwks_url):
     """One world for a whole module marked `shared_world`."""
-    from infra import bootstrap, demo_data
-
     patch = pytest.MonkeyPatch()
     patch.setenv("JWKS_URL", jwks_url)
     try:
         with mock_aws():
-            reset_caches()
-            created = bootstrap.create_all()
+            reset_caches(keep_clients=_COPIES)
+            created = _built("aws", None, _create_all)
             for key, value in created.items():
                 patch.setenv(key, value)
-            demo_data.load_staff_and_setup(FIXED_NOW)
+            _built("world", FIXED_NOW, _load_demo(FIXED_NOW, created), on=created)
             yield created
-        reset_caches()
+        reset_caches(keep_clients=_COPIES)
     finally:
         patch.undo()
 
@@ -108,23 +219,20 @@ def aws(request, jwks_url, monkeypatch):
         return
     monkeypatch.setenv("JWKS_URL", jwks_url)
     with mock_aws():
-        reset_caches()
-        from infra import bootstrap
-
-        created = bootstrap.create_all()
+        reset_caches(keep_clients=_COPIES)
+        created = _built("aws", None, _create_all)
         for key, value in created.items():
             monkeypatch.setenv(key, value)
         yield created
-    reset_caches()
+    reset_caches(keep_clients=_COPIES)
 
 
 @pytest.fixture
 def world(request, aws, clock):
-    """The demo business with its staff, price list and process map (no orders)."""
-    from infra import demo_data
-
+    """The demo business with its staff, price list and process map (no orders). A copy, like
+    `aws`: a fixture that writes to moto must come after this one, not between the two."""
     if not _shared(request):
-        demo_data.load_staff_and_setup(clock.now)
+        _built("world", clock.now, _load_demo(clock.now, aws), on=aws)
     return aws
 
 
