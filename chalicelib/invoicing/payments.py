@@ -57,6 +57,8 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
             return earlier if earlier.body is not None else Answer(earlier.status, invoice_view.view(invoice))
         invoice = invoice_view.load(invoice_id)
         if any(p["payment_id"] == payment_id for p in invoice.payments or []):
+            if key is not None and request_keys.earlier(key) is not None:
+                continue  # a double click's twin wrote it (with its key) since the check above: answer as it was
             _settle(invoice, now)
             receipts.send_receipt(invoice, payment_id, now)
             return Answer(200, invoice_view.view(invoice))
