@@ -2,14 +2,12 @@
 the appointments in the business's timezone, the tray of orders waiting for a time or a
 technician (requests, jobs whose technician is away, what the daily review flagged), the versions
 moves are made with, three DynamoDB calls whatever the scale, and 422 for a bad query."""
-import collections
-from contextlib import contextmanager
 
 import pytest
 
 from chalicelib.dispatch import context
 from chalicelib.reviews import runs
-from tests.support.helpers import sent_emails
+from tests.support.helpers import dynamodb_calls, sent_emails, staff_check
 
 WEDNESDAY, THURSDAY, FRIDAY = "2026-12-02", "2026-12-03", "2026-12-04"
 CUSTOMER = {"name": "Grace Hopper", "email": "grace@example.net", "phone": "+44 7700 900222"}
@@ -208,48 +206,22 @@ def test_a_move_to_a_technician_who_does_not_cover_the_postcode_is_422_area_not_
     assert inside.status == 200 and inside.json["technician"]["id"] == "tech-3", inside
 
 
-@contextmanager
-def dynamodb_calls(caller: str):
-    """DynamoDB round trips in the block, less the staff check's read of the caller's own record
-    (every staff route makes it; the board's own reads of the staff table count)."""
-    import botocore.client
-
-    from chalicelib.core import settings
-
-    calls = collections.Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            own_record = (operation == "GetItem" and params.get("TableName") == settings.STAFF_TABLE
-                          and params.get("Key", {}).get("user_id", {}).get("S") == caller)
-            if not own_record:
-                calls[operation] += 1
-        return original(client, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counted
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original
-
-
 def test_the_board_needs_three_dynamodb_calls_for_a_day_and_for_a_week_of_30_technicians_and_300_appointments(as_, clock):
     from bench.board import scale_world
 
     dates = scale_world(clock.now, setup=False)
     as_("dispatcher")  # signed in before counting
     board(as_, date=dates["day"])  # the container's context: settings, map, services, review
-    with dynamodb_calls("dispatcher-1") as day_calls:
+    with dynamodb_calls(skip=staff_check("dispatcher-1")) as day_calls:
         day = board(as_, date=dates["day"])
-    with dynamodb_calls("dispatcher-1") as week_calls:
+    with dynamodb_calls(skip=staff_check("dispatcher-1")) as week_calls:
         week = board(as_, date=dates["week"], days=7)
     assert len(day["technicians"]) == 30 and len(week["appointments"]) == 300 and len(day["tray"]) == 6
     assert 40 <= len(day["appointments"]) <= 45
     assert sum(day_calls.values()) <= 3 and sum(week_calls.values()) <= 8, (day_calls, week_calls)
     assert set(day_calls) | set(week_calls) == {"Query"}  # by index, never a Scan
     context.forget()
-    with dynamodb_calls("dispatcher-1") as cold:
+    with dynamodb_calls(skip=staff_check("dispatcher-1")) as cold:
         board(as_, date=dates["day"])
     assert cold == {"Query": 4, "BatchGetItem": 1}, cold  # once per container and five minutes
 

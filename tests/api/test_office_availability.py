@@ -1,10 +1,10 @@
 """The office's free times (GET /availability): per day, each free start with the technician the
 assignment rule would give it and the others free then; booking one of them by phone intake
 (POST /orders with the technician and the customer record) lands exactly there."""
-import collections
-from contextlib import contextmanager
 
 import pytest
+
+from tests.support.helpers import dynamodb_calls
 
 WEDNESDAY = "2026-12-02"  # the test clock is Monday 30 November 2026, 08:00 in London (GMT)
 CUSTOMER = {"name": "Margaret Holloway", "email": "margaret.holloway@example.net", "phone": "+44 7700 900123"}
@@ -23,26 +23,6 @@ def by_time(day):
 
 def names(people):
     return [p["name"] for p in people]
-
-
-@contextmanager
-def dynamodb_calls():
-    """Every DynamoDB call made inside the block, as (operation, table) -> count."""
-    import botocore.client
-
-    calls = collections.Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            calls[(operation, params.get("TableName"))] += 1
-        return original(client, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counted
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original
 
 
 def test_each_free_time_names_the_technician_the_assignment_rule_would_pick(as_):
@@ -147,7 +127,7 @@ def test_two_weeks_of_free_times_take_two_dynamodb_round_trips(as_):
     from chalicelib.core import settings
 
     dispatcher = as_("dispatcher")
-    with dynamodb_calls() as calls:
+    with dynamodb_calls(key=lambda operation, params: (operation, params.get("TableName"))) as calls:
         answer = free_times(dispatcher, f"service_id=survey&from={WEDNESDAY}&days=14")
     assert len(answer["days"]) == 14
     # Leaving out the staff check's read of the caller's record, which every staff route makes:

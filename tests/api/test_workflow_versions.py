@@ -6,11 +6,10 @@ validation errors name the field precisely enough to be shown beside it.
 
 The module shares one world: versions and counts are stated relative to what a test finds when
 it starts (each test that counts publishes its own version first)."""
-import collections
-from contextlib import contextmanager
 
 import pytest
 
+from tests.support.helpers import dynamodb_calls, staff_check
 from tests.support.map_faults import demo_map, index_of, step_of
 
 pytestmark = pytest.mark.shared_world
@@ -30,30 +29,6 @@ def fields_of(response) -> dict[str, str]:
 
 def current_version(as_) -> int:
     return as_("admin").get("/workflow").json["version"]
-
-
-@contextmanager
-def dynamodb_calls():
-    """Counts the DynamoDB round trips inside the block, leaving out the staff check's read of the
-    caller's staff record that every staff route makes (as tests/api/test_customers.py does)."""
-    import botocore.client
-
-    from chalicelib.core import settings
-
-    calls = collections.Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb" and not (
-                operation == "GetItem" and params.get("TableName") == settings.STAFF_TABLE):
-            calls[operation] += 1
-        return original(client, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counted
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original
 
 
 # --- the note ---------------------------------------------------------------------------------------
@@ -160,7 +135,7 @@ def test_the_list_reads_by_key_and_index_in_a_bounded_number_of_calls(as_, new_o
     for _ in range(3):
         new_order()
     admin = as_("admin")
-    with dynamodb_calls() as calls:
+    with dynamodb_calls(skip=staff_check()) as calls:
         assert admin.get("/workflow/versions").status == 200
     open_keys = set()
     for number in versions_by_number(as_):

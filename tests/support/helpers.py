@@ -1,5 +1,7 @@
-"""Shared test helpers: the Scan guard, a token forger, a stream reader and the SES outbox."""
+"""Shared test helpers: the Scan guard, a DynamoDB call counter, a token forger, a stream reader and
+the SES outbox."""
 import base64
+import collections
 import email
 import email.policy
 import functools
@@ -9,6 +11,7 @@ import hmac
 import json
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 # --- the Scan guard -------------------------------------------------------------------------
@@ -325,3 +328,42 @@ def order_through(path, technician="tech-1", appointment=None, version=None):
         moves.apply_move(admin, order, step, None, moment)
     return order
 
+
+
+# --- counting DynamoDB calls ------------------------------------------------------------------
+
+@contextmanager
+def dynamodb_calls(skip=None, key=None):
+    """Counts the DynamoDB round trips made inside the block (botocore's single entry point), as a
+    Counter by operation (or by `key(operation, params)`), leaving out the calls for which
+    `skip(operation, params)` is true (e.g. `staff_check(...)`)."""
+    import botocore.client
+
+    calls = collections.Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb" and not (skip and skip(operation, params)):
+            calls[key(operation, params) if key else operation] += 1
+        return original(client, operation, params)
+
+    botocore.client.BaseClient._make_api_call = counted
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+
+
+def staff_check(caller: str | None = None, whole_table: bool = False):
+    """A `skip` for dynamodb_calls: the read of the caller's staff record every staff route makes
+    (any caller's without `caller`), or with `whole_table` every call to the staff table."""
+    from chalicelib.core import settings
+
+    def skip(operation, params):
+        if params.get("TableName") != settings.STAFF_TABLE:
+            return False
+        if whole_table:
+            return True
+        return operation == "GetItem" and (caller is None or params.get("Key", {}).get("user_id", {}).get("S") == caller)
+
+    return skip

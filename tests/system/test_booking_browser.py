@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.support.browser import PHONE, browser, expect, local_system_fixture  # noqa: F401  (browser: a fixture)
+from tests.support.office import axe_script  # noqa: F401  (test_booking_contact_browser imports it from here)
 
 system = local_system_fixture("booking")
 
@@ -303,15 +304,6 @@ def test_the_customer_moves_and_cancels_the_booking_from_the_link(page, system):
 
 
 # --- service areas -------------------------------------------------------------------------------
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def axe_script() -> Path | None:
-    for candidate in (os.environ.get("AXE_CORE_JS"), ROOT / "node_modules" / "axe-core" / "axe.min.js"):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
 
 
 def axe_violations(page) -> list:
