@@ -15,9 +15,9 @@ AWAY, DEACTIVATED = "technician_away", "technician_deactivated"
 
 
 def _advice(order: OrderModel, free: list[dict]) -> str:
-    names = ", ".join(f"{t['name']} ({t['id']})" for t in free)
-    return (f"Reassign it: POST /orders/{order.order_id}/assign with another technician_id; "
-            + (f"free then: {names}." if names else "nobody else is free then: move the appointment (start) too."))
+    names = ", ".join(t["name"] for t in free)
+    return ("Reassign it on the dispatch board; "
+            + (f"free then: {names}." if names else "nobody else is free then: move the appointment too."))
 
 
 def _local(moment: datetime, zone) -> str:
@@ -48,7 +48,7 @@ def find(now: datetime, zone, versions: dict, order_item) -> list[dict]:
                     continue
                 when = f" booked {_local(order.appointment_start, zone)}" if order.appointment_start else ""
                 add(DEACTIVATED, order, min(now, order.updated_at or now),
-                    f"{member.name} ({member.user_id}) is deactivated and still has this job{when}.", member.user_id)
+                    f"{member.name} is deactivated and still has this job{when}.", member.user_id)
             continue
         for off in technicians.profile(member)["time_off"]:
             start, end = datetime.fromisoformat(off["start"]), datetime.fromisoformat(off["end"])
@@ -59,7 +59,7 @@ def find(now: datetime, zone, versions: dict, order_item) -> list[dict]:
                     continue
                 reason = f" ({off['reason']})" if off.get("reason") else ""
                 add(AWAY, order, min(now, start),
-                    f"{member.name} ({member.user_id}) is away {_local(start, zone)} to {_local(end, zone)}{reason}; "
+                    f"{member.name} is away {_local(start, zone)} to {_local(end, zone)}{reason}; "
                     f"this job is booked {_local(order.appointment_start, zone)} to "
                     f"{_local(order.appointment_end or order.appointment_start, zone)}.",
                     off["id"])
