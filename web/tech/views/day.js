@@ -103,8 +103,12 @@ function dayView(date) {
 
   async function reload(options) {
     list.setAttribute('aria-busy', 'true');
+    var asked = date;
     try {
       var result = await loadJobs(date || (prefs.timezone ? today() : null));
+      // The technician moved to another day while this one loaded: its answer is no longer wanted
+      // (kept, it would show the old day and make Previous and Next count from it).
+      if (asked !== date) return;
       data = result.data;
       offlineCopy = result.offlineCopy;
       shownDate = data.date;
@@ -112,6 +116,7 @@ function dayView(date) {
       if (!offlineCopy) prefetch(data.jobs);
     } catch (error) {
       if (error.status === 401) { sessionExpired(); return; }
+      if (asked !== date) return;
       if (!data) {
         summary.textContent = '';
         fill(list, el('li', { class: 'tc-alert tc-alert--error' },
@@ -121,7 +126,7 @@ function dayView(date) {
         if (!options || !options.quiet) alarm('Your jobs could not be loaded.');
       }
     } finally {
-      list.removeAttribute('aria-busy');
+      if (asked === date) list.removeAttribute('aria-busy');
     }
   }
 
