@@ -7,6 +7,8 @@ import base64
 import binascii
 import json
 
+from pynamodb.exceptions import QueryError
+
 from chalicelib.core.errors import BadRequest
 
 
@@ -36,3 +38,15 @@ def decode(cursor: str | None, key_fields: dict) -> dict | None:
         if key_fields[name] is not None and value["S"] != key_fields[name]:
             raise bad_cursor()
     return key
+
+
+def read(results, start: dict | None) -> list:
+    """The items of a PynamoDB query started at `start` (a decoded cursor): DynamoDB refuses a start
+    key outside the query's range (a cursor from another filter or partition), which is 400
+    `invalid_cursor`, not a failed request."""
+    try:
+        return list(results)
+    except QueryError as exc:
+        if start is not None and exc.cause_response_code == "ValidationException":
+            raise bad_cursor()
+        raise

@@ -5,8 +5,6 @@ invoices (each order's first one has an id derived from the order's; a void one 
 names the next) a BatchGetItem per link of the chains, each with what is still owed.
 """
 
-from pynamodb.exceptions import QueryError
-
 from chalicelib.core import cursors, times
 from chalicelib.customers import records
 from chalicelib.data import invoice_chain
@@ -18,12 +16,7 @@ PAGE = 50
 def orders_page(customer_id: str, cursor: str | None = None, limit: int = PAGE) -> tuple[list[OrderModel], str | None]:
     start = cursors.decode(cursor, {"order_id": None, "customer_id": customer_id, "created_at": None})
     results = OrderModel.by_customer.query(customer_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    try:
-        orders = list(results)
-    except QueryError as exc:
-        if start is not None and exc.cause_response_code == "ValidationException":
-            raise cursors.bad_cursor()
-        raise
+    orders = cursors.read(results, start)
     return orders, cursors.encode(results.last_evaluated_key)
 
 

@@ -13,8 +13,6 @@ The two listing kinds page with `next_cursor` (opaque; one this API did not retu
 `invalid_cursor`).
 """
 
-from pynamodb.exceptions import QueryError
-
 from chalicelib.core import cursors
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.customers import normalise, records
@@ -79,12 +77,7 @@ def _listing(partition: str, prefix: str | None, params: dict) -> tuple[list[Cus
         partition, range_key_condition=CustomerKeyModel.sort.startswith(prefix) if prefix else None,
         limit=_limit(params), last_evaluated_key=cursor,
     )
-    try:
-        keys = list(results)
-    except QueryError as exc:
-        if cursor is not None and exc.cause_response_code == "ValidationException":
-            raise cursors.bad_cursor()
-        raise
+    keys = cursors.read(results, cursor)
     wanted = list(dict.fromkeys(k.customer_id for k in keys))
     found = {c.customer_id: c for c in CustomerModel.batch_get(wanted)} if wanted else {}
     customers = [found[i] for i in wanted if i in found and not found[i].merged_into]

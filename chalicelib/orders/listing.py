@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import QueryError
-
 from chalicelib.core import clock, cursors, settings
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.validation import query_datetime
@@ -153,13 +151,7 @@ def _pages(reader: _Reader, query: Callable, start: dict | None, page_size: int,
     while True:
         reader.spend()
         results = query(start, page_size)
-        try:
-            page = list(results)
-        except QueryError as exc:
-            # DynamoDB refuses a start key outside the query's range (a cursor from another filter).
-            if start is not None and exc.cause_response_code == "ValidationException":
-                raise cursors.bad_cursor()
-            raise
+        page = cursors.read(results, start)
         more = results.last_evaluated_key
         for i, order in enumerate(page):
             if final and more is None and i == len(page) - 1:
@@ -277,12 +269,7 @@ def _many_customers(reader, kind: str, q: str, cursor: str | None, page_size: in
         condition = CustomerKeyModel.sort.startswith(folded) if folded else None
         results = CustomerKeyModel.query(partition, range_key_condition=condition, limit=CUSTOMER_KEYS_PAGE,
                                          last_evaluated_key=row_start)
-        try:
-            rows = list(results)
-        except QueryError as exc:
-            if row_start is not None and exc.cause_response_code == "ValidationException":
-                raise cursors.bad_cursor()
-            raise
+        rows = cursors.read(results, row_start)
         more = results.last_evaluated_key
         found = {}
         if rows:
