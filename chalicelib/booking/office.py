@@ -36,7 +36,7 @@ def assign(principal: Principal, order_id: str, body: dict, now: datetime) -> Or
         problems.append({"field": "end", "message": "must be after the start"})
     elif not order.service_id and end is None and order.appointment_start is None:
         problems.append({"field": "end", "message": "is required for a job without a service"})
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     if pm.step(order.step).is_end:
         problems.append({"field": "order_id", "message": f"the order is '{order.step}'"})
     if problems:

@@ -27,6 +27,7 @@ COUNTERS_TABLE = _name("COUNTERS_TABLE", "counters")
 CUSTOMERS_TABLE = _name("CUSTOMERS_TABLE", "customers")  # customer records (data/customers.py)
 CUSTOMER_KEYS_TABLE = _name("CUSTOMER_KEYS_TABLE", "customer-keys")  # their search keys
 REVIEW_ACTIONS_TABLE = _name("REVIEW_ACTIONS_TABLE", "review-actions")  # acknowledgements, snoozes (data/review_actions.py)
+QUOTES_TABLE = _name("QUOTES_TABLE", "quotes")  # quotes and their revisions (data/quotes.py)
 
 # Request bodies larger than this are refused with 413 before they are parsed.
 MAX_BODY_BYTES = 64 * 1024

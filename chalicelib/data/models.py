@@ -26,6 +26,8 @@ from chalicelib.data.attributes import Address, Customer, EntryList, LineItem, M
 from chalicelib.data.counters import CounterModel
 from chalicelib.data.customers import CustomerKeyModel, CustomerModel, OrdersByCustomer
 from chalicelib.data.entries import OrderEntryModel
+from chalicelib.data.invoices import InvoiceModel, InvoicesByDue, InvoicesBySendStatus, SequenceModel  # noqa: F401
+from chalicelib.data.quotes import QuoteModel
 from chalicelib.data.review_actions import ReviewActionModel
 
 # A constant partition for the listing indexes: a service business creates hundreds of orders a
@@ -178,8 +180,11 @@ class OrderModel(Model):
     order_id = UnicodeAttribute(hash_key=True)
     version = VersionAttribute()
     list_pk = UnicodeAttribute(default=ORDER_LIST_PK)
-    workflow_id = UnicodeAttribute()
+    workflow_id = UnicodeAttribute()  # the process map it follows (its kind of work's)
     workflow_version = NumberAttribute()
+    # The kind of work (estimate, installation, repair...); None on orders stored before kinds
+    # existed, which are of the legacy kind (workflow.kinds).
+    kind = UnicodeAttribute(null=True)
     step = UnicodeAttribute()
     step_entered_at = UTCDateTimeAttribute()
     created_at = UTCDateTimeAttribute()
@@ -200,6 +205,13 @@ class OrderModel(Model):
     # Set when the order came with an Idempotency-Key (the order id is derived from it).
     booking_key_hash = UnicodeAttribute(null=True)
     line_items = ListAttribute(of=LineItem, default=list)
+    # A job created by accepting a quote: the quote, and the estimate order it was quoted on.
+    quote_id = UnicodeAttribute(null=True)
+    estimate_order_id = UnicodeAttribute(null=True)
+    # The quote's deposit, for a job whose quote had one: {"quote_id", "amount_cents" (with tax),
+    # "invoice_id", "number"} (the last two once the deposit invoice is issued); the final
+    # invoice deducts it.
+    deposit = JSONAttribute(null=True)
     signature = Signature(null=True)
     history_count = NumberAttribute(default=0)
     notes_count = NumberAttribute(default=0)
@@ -293,99 +305,6 @@ class IdempotencyModel(Model):
     answer = BinaryAttribute(null=True, legacy_encoding=False)
 
 
-class SequenceModel(Model):
-    """A gapless number series, one item per series and year (`INV-2026`, `CN-2026`): `last` is
-    the last number given out. It only moves in the transaction that writes the numbered
-    document, conditional on its previous value, so no number is skipped or used twice."""
-
-    class Meta(_Meta):
-        table_name = settings.SEQUENCES_TABLE
-
-    series = UnicodeAttribute(hash_key=True)
-    last = NumberAttribute(default=0)
-
-
-class InvoicesBySendStatus(GlobalSecondaryIndex):
-    """Sparse: only invoices whose email still has to go, or whose owner still has to hear of a
-    failure (`send_status` = `pending`), by when to look at them next: the reconciler's list."""
-
-    class Meta:
-        index_name = "by-send-status"
-        projection = AllProjection()
-
-    send_status = UnicodeAttribute(hash_key=True)
-    next_attempt_at = UTCDateTimeAttribute(range_key=True)
-
-
-class InvoicesByDue(GlobalSecondaryIndex):
-    """Sparse: only unpaid invoices that are not void (`open_status` = `open`), by due time:
-    the payment reminders' list."""
-
-    class Meta:
-        index_name = "by-due"
-        projection = AllProjection()
-
-    open_status = UnicodeAttribute(hash_key=True)
-    due_at = UTCDateTimeAttribute(range_key=True)
-
-
-class InvoiceModel(Model):
-    """An invoice: at most one per work order (`invoice_id` is derived from the order id and
-    written only if absent). Once issued it is never deleted or renumbered; voiding adds a credit
-    note. `delivery` is the email's state machine: issued -> pdf_stored -> sending -> sent, or
-    send_failed (retried with backoff), send_unknown (a send cut off mid-way) or no_email.
-    Every change is conditional on the state it leaves (see chalicelib/invoicing.py)."""
-
-    class Meta(_Meta):
-        table_name = settings.INVOICES_TABLE
-
-    invoice_id = UnicodeAttribute(hash_key=True)
-    order_id = UnicodeAttribute()
-    number = UnicodeAttribute()
-    status = UnicodeAttribute(default="issued")  # issued | paid | void
-    # The seller's details, the customer and the lines as they were when the invoice was issued.
-    seller = JSONAttribute()
-    customer = JSONAttribute()
-    lines = JSONAttribute()
-    work = UnicodeAttribute(null=True)
-    currency = UnicodeAttribute()
-    subtotal_cents = NumberAttribute()
-    tax_rate_basis_points = NumberAttribute()
-    tax_cents = NumberAttribute()
-    total_cents = NumberAttribute()
-    issued_at = UTCDateTimeAttribute()
-    due_date = UnicodeAttribute()  # the local date payment is due
-    due_at = UTCDateTimeAttribute()  # the end of that local day
-    open_status = UnicodeAttribute(null=True)  # `open` until paid or void
-    pdf_key = UnicodeAttribute()
-    # The email.
-    delivery = UnicodeAttribute(default="issued")
-    send_status = UnicodeAttribute(null=True)
-    next_attempt_at = UTCDateTimeAttribute(null=True)
-    send_attempts = NumberAttribute(default=0)
-    sending_since = UTCDateTimeAttribute(null=True)
-    sent_at = UTCDateTimeAttribute(null=True)
-    ses_message_id = UnicodeAttribute(null=True)
-    last_error = UnicodeAttribute(null=True)
-    owner_alerted_at = UTCDateTimeAttribute(null=True)
-    resends = NumberAttribute(default=0)
-    # Payments, reminders and the credit note.
-    payments = JSONAttribute(default=list)
-    paid_cents = NumberAttribute(default=0)
-    paid_at = UTCDateTimeAttribute(null=True)
-    reminders_sent = NumberAttribute(default=0)
-    reminder_log = JSONAttribute(default=list)
-    credit_note = JSONAttribute(null=True)
-    # Reissues (chalicelib/data/invoice_chain.py): a void invoice names the one that replaced it;
-    # the first invoice of an order keeps the id derived from the order, later ones add `#<n>`.
-    replaced_by = UnicodeAttribute(null=True)
-    replaces = UnicodeAttribute(null=True)
-    reissue_no = NumberAttribute(null=True)  # 2 for the first reissue, 3 for the next...
-
-    by_send_status = InvoicesBySendStatus()
-    by_due = InvoicesByDue()
-
-
 class ReviewModel(Model):
     """One review run: the daily check or a weekly, monthly or quarterly evaluation of one
     period, kept so the review itself can be audited. `date` is the period's first local day.
@@ -415,4 +334,5 @@ ALL_MODELS = (
     CounterModel,  # the abuse limits' counters (chalicelib/data/counters.py)
     CustomerModel, CustomerKeyModel,  # customer records and their search keys (chalicelib/data/customers.py)
     ReviewActionModel,  # acknowledgements and snoozes of review items (chalicelib/data/review_actions.py)
+    QuoteModel,  # quotes and their revisions (chalicelib/data/quotes.py)
 )

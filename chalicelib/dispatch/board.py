@@ -64,14 +64,14 @@ def _reason(kind: str, text: str) -> dict:
 
 
 def _step(order: OrderModel):
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     return pm.step(order.step) if pm.has_step(order.step) else None
 
 
 def _confirm_step(order: OrderModel, step) -> dict | None:
     """Where a request goes once it has a technician and a time (the demo's `scheduled`): the
     first next step of the start step that is neither an end nor an interruption."""
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     if step is None or step.key != pm.start_step:
         return None
     target = next((pm.step(k) for k in step.next if pm.has_step(k) and not pm.step(k).is_end
@@ -151,7 +151,7 @@ class _Board:
         }
 
     def appointment(self, order: OrderModel, step, live: list[dict]) -> dict:
-        pm = versions.version(int(order.workflow_version))
+        pm = versions.of(order)
         return {
             **self.card(order, step),
             "start": _local(order.appointment_start, self.zone),

@@ -169,7 +169,7 @@ def _run_once():
             return notify_booked(order, key)
         if task["automation"] == "remind_customer":
             return remind_customer(order, key)
-        pm = versions.version(int(order.workflow_version))
+        pm = versions.of(order)
         return REGISTRY[task["automation"]](order, pm.step(task["step"]), key)
 
     return run_automation
@@ -216,7 +216,7 @@ def rescheduled(record: dict) -> tuple[OrderModel, str] | None:
     if not new_image.get("appointment_start"):
         return None
     order = OrderModel.from_raw_data(new_image)
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     if order.step == pm.start_step:
         return None
     first = not old_image.get("appointment_start") or "NULL" in old_image["appointment_start"]
@@ -236,7 +236,7 @@ def handle_record(record) -> list[str]:
     if entered is None:
         return []
     order, position = entered
-    step = versions.version(int(order.workflow_version)).step(order.step)
+    step = versions.of(order).step(order.step)
     for name in step.automations:
         run(task={"order_id": order.order_id, "position": position, "step": step.key, "automation": name}, order=order)
     return list(step.automations)

@@ -40,7 +40,7 @@ def technician_jobs(principal: Principal, params: dict) -> dict:
     end = datetime.combine(day + timedelta(days=1), time(0), tz) - timedelta(microseconds=1)
     jobs = []
     for order in OrderModel.by_technician.query(technician_id, OrderModel.appointment_start.between(start, end)):
-        step = versions.version(int(order.workflow_version)).step(order.step)
+        step = versions.of(order).step(order.step)
         if step.is_end and step.interruption:  # cancelled: no longer on the technician's day
             continue
         jobs.append({

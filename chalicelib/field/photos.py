@@ -19,7 +19,7 @@ UPLOAD_SECONDS = 900
 
 
 def check_open(order: OrderModel) -> None:
-    step = versions.version(int(order.workflow_version)).step(order.step)
+    step = versions.of(order).step(order.step)
     if step.is_end:
         raise MoveNotAllowed(f"The order is '{order.step}'; nothing more can be added.", {"step": order.step})
 

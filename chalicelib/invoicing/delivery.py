@@ -154,7 +154,7 @@ def _owner(invoice: InvoiceModel):
     step, else of the step that invoices it (`completed`), in the order's map version."""
     try:
         order = storage.load(invoice.order_id)
-        pm = versions.version(int(order.workflow_version))
+        pm = versions.of(order)
         keys = ["invoiced"] + [s.key for s in pm.steps if "create_invoice" in s.automations]
         for key in keys:
             if pm.has_step(key) and pm.step(key).owner:

@@ -23,7 +23,7 @@ def advance(order_id: str, target: str, note: str, now: datetime) -> bool:
     """Move the order to `target` as the system if the map leads there from its current step."""
     for _ in range(MOVE_ATTEMPTS):
         order = storage.load(order_id)
-        pm = versions.version(int(order.workflow_version))
+        pm = versions.of(order)
         if order.step == target or not pm.has_step(order.step) or target not in pm.step(order.step).next:
             return False
         try:
@@ -73,7 +73,7 @@ def reconcile(now: datetime) -> dict:
     for step in _invoicing_steps():
         for order in OrderModel.by_step.query(step, OrderModel.step_entered_at <= cutoff, limit=RECONCILE_LIMIT):
             try:
-                pm = versions.version(int(order.workflow_version))
+                pm = versions.of(order)
                 if pm.has_step(order.step) and "create_invoice" in pm.step(order.step).automations:
                     invoiced += 1 if create_invoice(order.order_id, now).get("invoiced") else 0
             except Exception:

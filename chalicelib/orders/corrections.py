@@ -171,7 +171,7 @@ def _locked(order: OrderModel, principal: Principal) -> None:
         raise Conflict(f"The order is invoiced ({invoice.number}); void the invoice, correct the items, then reissue it.",
                        {"order_id": order.order_id, "invoice_id": invoice.invoice_id}, code="order_invoiced")
     if principal.is_technician:
-        pm = versions.version(int(order.workflow_version))
+        pm = versions.of(order)
         step = pm.step(order.step) if pm.has_step(order.step) else None
         if invoice is not None or (step is not None and "create_invoice" in step.automations):
             raise MoveNotAllowed("The job is completed; ask the office to correct its items.", {"step": order.step})

@@ -52,7 +52,7 @@ def done_time(order: OrderModel, done_at: datetime | None, now: datetime, in_his
 
 def next_steps(order: OrderModel, principal: Principal) -> list[dict]:
     """The steps this person may move the order to now (before exit conditions are checked)."""
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     return [
         {"key": key, "label": pm.step(key).label}
         for key in pm.step(order.step).next
@@ -76,7 +76,7 @@ def track_step(order: OrderModel, step: process_map.Step, entered_at: datetime) 
 
 
 def start_step(order: OrderModel) -> str:
-    return versions.version(int(order.workflow_version)).start_step
+    return versions.of(order).start_step
 
 
 def releases_time(order: OrderModel, destination: process_map.Step) -> bool:
@@ -92,7 +92,7 @@ def apply_move(principal: Principal, order: OrderModel, target: str, note: str |
     """Check a move against the order's process-map version and apply it to `order` (unsaved).
     The move and the step's timing (SLA, evaluation) count from when it was done (`done_time`);
     `recorded_at` is when the server received it."""
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     current = pm.step(order.step)
     if target not in current.next:
         raise MoveNotAllowed(
@@ -125,4 +125,4 @@ def apply_move(principal: Principal, order: OrderModel, target: str, note: str |
 
 
 def is_closed(order: OrderModel) -> bool:
-    return versions.version(int(order.workflow_version)).step(order.step).is_end
+    return versions.of(order).step(order.step).is_end

@@ -52,7 +52,7 @@ def summary(order: OrderModel, technician=None) -> dict:
     """The order as a list shows it: everything on its item, without its notes, photos and
     history (GET /orders/{id} has them), with how many of each it has."""
     tech = technician if technician is not None else directory.profile(order.technician_id)
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     items = _line_items(order)
     return {
         "order_id": order.order_id,
@@ -142,7 +142,7 @@ def step_times(order: OrderModel, now: datetime) -> list[dict]:
     (a step entered twice counts twice), the current one with `left` null and its time so far.
     Corrections (moves from a step to itself) are not stays. When the history is longer than the
     moves read (`HISTORY_SHOWN`), it starts at the earliest move read."""
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     moved = [m for m in order.history if m.from_step != m.to_step]
     complete = len(order.history) >= int(order.history_count or 0)
     stays, step = [], (moved[0].from_step if moved else order.step)

@@ -29,7 +29,7 @@ LONGEST_JOB = timedelta(days=1)
 
 
 def _is_open(order: OrderModel) -> bool:
-    pm = versions.version(int(order.workflow_version))
+    pm = versions.of(order)
     return pm.has_step(order.step) and not pm.step(order.step).is_end
 
 

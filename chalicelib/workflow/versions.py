@@ -16,7 +16,7 @@ from chalicelib.staff import directory
 from chalicelib.workflow import process_map
 from chalicelib.workflow.process_map import WORKFLOW_ID, ProcessMap
 
-_versions: dict[int, ProcessMap] = {}
+_versions: dict[tuple[str, int], ProcessMap] = {}  # (workflow_id, number) -> the version
 _versions_lock = threading.Lock()
 
 
@@ -32,7 +32,7 @@ HEAD = 0
 def from_head(item) -> ProcessMap:
     pm = process_map.from_definition(item.definition, int(item.current_version), item.published_at, item.published_by)
     with _versions_lock:
-        _versions.setdefault(pm.version, pm)
+        _versions.setdefault((item.workflow_id, pm.version), pm)
     return pm
 
 
@@ -44,19 +44,24 @@ def current() -> ProcessMap:
         raise NotFound("No process map has been published yet.")
 
 
-def version(number: int) -> ProcessMap:
-    """A published version by number; cached per container since versions never change."""
+def version(number: int, workflow_id: str = WORKFLOW_ID) -> ProcessMap:
+    """A published version of a map by number; cached per container since versions never change."""
     with _versions_lock:
-        if number in _versions:
-            return _versions[number]
+        if (workflow_id, number) in _versions:
+            return _versions[(workflow_id, number)]
     try:
-        item = WorkflowModel.get(WORKFLOW_ID, number)
+        item = WorkflowModel.get(workflow_id, number)
     except WorkflowModel.DoesNotExist:
         raise NotFound(f"Process map version {number} does not exist.")
     pm = _from_model(item)
     with _versions_lock:
-        _versions[number] = pm
+        _versions[(workflow_id, number)] = pm
     return pm
+
+
+def of(order) -> ProcessMap:
+    """The map version an order follows: its own map (`workflow_id`) at the version it started on."""
+    return version(int(order.workflow_version), order.workflow_id or WORKFLOW_ID)
 
 
 NOTE_MAX = 1000

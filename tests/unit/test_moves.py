@@ -40,7 +40,7 @@ V2 = process_map.from_definition(_v2_definition(), 2)
 
 @pytest.fixture(autouse=True)
 def published(monkeypatch):
-    monkeypatch.setattr(versions, "_versions", {1: V1, 2: V2})
+    monkeypatch.setattr(versions, "_versions", {("default", 1): V1, ("default", 2): V2})
 
 
 def order(step="requested", version=1, **fields) -> OrderModel:
