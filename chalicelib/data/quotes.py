@@ -12,6 +12,7 @@ outcome. What the customer accepted (`accepted`: name, time, the optional lines 
 totals) is written once and never changed.
 
 Indexes:
+- `by-created`: every quote, newest first (`GET /quotes` without a status);
 - `by-status`: a status's quotes, newest first (`GET /quotes?status=`);
 - `by-order`: an order's quotes (the estimate's page, and its revisions);
 - `by-follow-up` (sparse): quotes waiting for something to happen (a reminder, the expiry, or
@@ -28,6 +29,18 @@ from chalicelib.core import settings
 DRAFT, SENT, ACCEPTED, DECLINED, EXPIRED, SUPERSEDED = "draft", "sent", "accepted", "declined", "expired", "superseded"
 STATUSES = (DRAFT, SENT, ACCEPTED, DECLINED, EXPIRED, SUPERSEDED)
 QUOTE_SERIES = "Q"  # SequenceModel series `Q-<year>`
+
+
+LIST_PK = "QUOTE"  # the constant partition of `by-created` (as orders' listing index)
+
+
+class QuotesByCreated(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-created"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
 
 
 class QuotesByStatus(GlobalSecondaryIndex):
@@ -79,6 +92,7 @@ class QuoteModel(Model):
 
     quote_id = UnicodeAttribute(hash_key=True)
     version = VersionAttribute()
+    list_pk = UnicodeAttribute(default=LIST_PK)
     number = UnicodeAttribute()  # Q-2026-000001, shared by every revision
     revision = UnicodeAttribute()  # A, B, ...
     status = UnicodeAttribute()
@@ -117,6 +131,7 @@ class QuoteModel(Model):
     job_order_id = UnicodeAttribute(null=True)  # the order accepting created
     estimate_moved = UnicodeAttribute(null=True)  # the step the estimate order was moved to (won, lost)
 
+    by_created = QuotesByCreated()
     by_status = QuotesByStatus()
     by_order = QuotesByOrder()
     by_follow_up = QuotesByFollowUp()

@@ -6,7 +6,7 @@ Layers, top to bottom; a module may import its own layer or any layer below, nev
     app.py
     routes                                    the HTTP edge, one blueprint per capability
     events                                    stream automations, day-before reminders
-    booking dispatch field invoicing limits orders reviews scheduling   the capabilities
+    booking dispatch field invoicing limits orders quotes reviews scheduling   the capabilities
     customers setup staff workflow            what the capabilities stand on
     data mail                                 models and DynamoDB helpers; email
     core                                      settings, clock, errors, ids, times, aws, ...
@@ -24,7 +24,7 @@ LAYERS = (
     ("app",),
     ("routes",),
     ("events",),
-    ("booking", "dispatch", "field", "invoicing", "limits", "orders", "reviews", "scheduling"),
+    ("booking", "dispatch", "field", "invoicing", "limits", "orders", "quotes", "reviews", "scheduling"),
     ("customers", "setup", "staff", "workflow"),
     ("data", "mail"),
     ("core",),
