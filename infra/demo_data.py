@@ -1,12 +1,17 @@
-"""The demo business: a window-installation company with its process map, price list, staff
-and a few work orders, loaded through the same capability modules the API uses."""
+"""The demo business: a window-installation company with its process maps (one per kind of work:
+estimate, installation, repair), price list, staff and a few work orders, loaded through the same
+capability modules the API uses.
+
+`load_staff_and_setup` is the business as it was before kinds of work (one map, the legacy kind
+`installation`; the tests' world); `load_kinds` adds the estimate and repair kinds with their
+maps and puts each service in its kind; `load` (make run) does both, then the orders."""
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.orders import intake as orders_intake, service
 from chalicelib.setup import catalog, services, technicians
 from chalicelib.staff import directory
-from chalicelib.workflow import versions
+from chalicelib.workflow import kinds, versions
 from chalicelib.staff.auth import Principal
 
 PASSWORD = "Demo-Password-1"
@@ -121,6 +126,53 @@ PROCESS_MAP = {
 }
 
 
+# A repair follows the installation's steps (a copy, so either can change on its own).
+REPAIR_MAP = {**PROCESS_MAP, "name": "Glazing repair", "steps": [dict(s) for s in PROCESS_MAP["steps"]]}
+
+# An estimate: the representative visits, measures and quotes; the customer's answer is won or
+# lost (accepting a quote creates the installation, a job of its own). A free estimate is never
+# invoiced: no step creates an invoice.
+ESTIMATE_MAP = {
+    "name": "Estimate",
+    "start_step": "requested",
+    "steps": [
+        {"key": "requested", "label": "Requested", "owner": "dispatcher-1", "sla_minutes": 240,
+         "next": ["scheduled", "on_hold", "cancelled"], "exit_conditions": ["has_technician", "has_appointment"],
+         "automations": [], "allowed_roles": OFFICE_ROLES},
+        {"key": "scheduled", "label": "Scheduled", "owner": "dispatcher-1", "sla_minutes": 20160,
+         "next": ["en_route", "requested", "on_hold", "cancelled"], "exit_conditions": ["has_technician", "has_appointment"],
+         "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES + ["system"]},
+        {"key": "en_route", "label": "On the way", "owner": "dispatcher-1", "sla_minutes": 120,
+         "next": ["on_site", "scheduled", "on_hold", "cancelled"], "exit_conditions": [],
+         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
+        {"key": "on_site", "label": "On site, measuring", "owner": "dispatcher-1", "sla_minutes": 2880,
+         "next": ["quoted", "on_hold", "cancelled"], "exit_conditions": [],
+         "automations": [], "allowed_roles": FIELD_ROLES},
+        {"key": "quoted", "label": "Quote sent", "owner": "dispatcher-1", "sla_minutes": 10080,
+         "next": ["won", "lost", "on_hold", "cancelled"], "exit_conditions": [],
+         "automations": [], "allowed_roles": FIELD_ROLES + ["system"]},
+        {"key": "won", "label": "Won", "owner": "dispatcher-1", "sla_minutes": 2880,
+         "next": ["closed"], "exit_conditions": [], "automations": [], "allowed_roles": OFFICE_ROLES + ["system"]},
+        {"key": "lost", "label": "Lost", "owner": "dispatcher-1", "sla_minutes": 2880,
+         "next": ["closed"], "exit_conditions": [], "automations": [], "allowed_roles": OFFICE_ROLES + ["system"]},
+        {"key": "closed", "label": "Closed", "owner": None, "sla_minutes": None,
+         "next": [], "exit_conditions": [], "automations": [], "allowed_roles": ["admin", "dispatcher", "system"]},
+        {"key": "on_hold", "label": "On hold", "owner": "dispatcher-1", "sla_minutes": 4320,
+         "next": ["requested", "scheduled", "en_route", "on_site", "quoted", "cancelled"], "exit_conditions": [],
+         "automations": [], "allowed_roles": FIELD_ROLES, "interruption": True},
+        {"key": "cancelled", "label": "Cancelled", "owner": None, "sla_minutes": None,
+         "next": [], "exit_conditions": [], "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES + ["customer"],
+         "interruption": True},
+    ],
+}
+
+# The kinds of work (label, map) besides the legacy `installation`, and each service's kind. The
+# survey keeps its price for display, but its estimate map invoices nothing.
+KINDS = {"estimate": ("Estimate", ESTIMATE_MAP), "repair": ("Repair", REPAIR_MAP)}
+SERVICE_KINDS = {"survey": "estimate", "window-install": "installation", "door-install": "installation",
+                 "glazing-repair": "repair"}
+
+
 def load_staff_and_setup(now: datetime) -> None:
     catalog.save_business(BUSINESS)
     for item_id, name, cents, unit in PRICE_LIST:
@@ -132,6 +184,16 @@ def load_staff_and_setup(now: datetime) -> None:
     for user_id, profile in TECHNICIANS.items():
         technicians.save_profile(user_id, profile)
     versions.publish(PROCESS_MAP, "admin-1", now, note="The demo business's process, from first call to paid invoice.")
+
+
+def load_kinds(now: datetime) -> None:
+    """The estimate and repair kinds with their maps, and each service in its kind."""
+    for key, (label, document) in KINDS.items():
+        versions.publish(document, "admin-1", now, note=f"The demo business's {label.lower()} process.",
+                         kind=key, kind_label=label)
+    known = kinds.keys()
+    for service_id, kind in SERVICE_KINDS.items():
+        services.save_service(service_id, {**SERVICES[service_id], "kind": kind}, known)
 
 
 def _next_weekday(day):
@@ -183,5 +245,7 @@ def load_orders(now: datetime) -> list[str]:
 
 def load(now: datetime) -> list[str]:
     load_staff_and_setup(now)
-    return load_orders(now)
+    load_kinds(now)
+    from infra import demo_estimates  # the estimates in each state, with their quotes
+    return load_orders(now) + demo_estimates.load(now)
 

@@ -4,11 +4,10 @@ the customer's limit of upcoming online bookings (`limits.contacts`), counted in
 transaction."""
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.core import ids, observability, settings
+from chalicelib.core import ids, link_tokens, observability, settings
 from chalicelib.core.errors import Conflict, ValidationFailed
 from chalicelib.core.validation import Fields
 from chalicelib.data.models import OrderModel
@@ -112,7 +111,7 @@ def book(actor: Principal, intake: orders_intake.Intake, now: datetime, idempote
     postcode = intake.address.get("postcode")
     for _ in range(ATTEMPTS):
         setup = availability.load(intake.service_id, slots.days_around(intake.start), with_process_map=True,
-                                  counter_ids=list(ledgers.values()))
+                                  counter_ids=list(ledgers.values()), kind=intake.kind)
         day = intake.start.astimezone(setup.zone).date()
         if check_rules:
             check_booking_rules(setup, intake.start, now, office=source != "web")
@@ -184,7 +183,7 @@ def _new_order(order_id, actor, intake, setup, job, technician_id, reason, now, 
                          service_name=setup.service["name"] if setup.service else None)
     order.appointment_start, order.appointment_end = job.start, job.end
     order.technician_id = technician_id
-    order.manage_token = secrets.token_urlsafe(32)
+    order.manage_token = link_tokens.new()
     order.booking_key_hash = fingerprint
     if intake.confirm:
         moves.apply_move(SYSTEM if actor.role == "customer" else actor, order, BOOKED_STEP, reason, now)

@@ -8,9 +8,13 @@ daily review flagged as needing a technician, re-checked against the orders as t
 
 Reads, whatever the number of technicians and appointments: one Query of the staff table's
 `by-role` index, one Query of the orders' `by-appointment` index over the range (more only past
-DynamoDB's 1 MB page), one Query of `by-step` for the start step; one BatchGetItem more only when
-the review flagged orders that are neither shown nor waiting in the start step. The settings,
-map, services and review come from the per-container `context`."""
+DynamoDB's 1 MB page), one Query of `by-step` per distinct start step of the kinds' maps (one for
+the demo: every kind starts at `requested`); one BatchGetItem more only when the review flagged
+orders that are neither shown nor waiting in the start step. The settings, maps, services and
+review come from the per-container `context`.
+
+`kind=` shows only the orders of one kind of work (an order from before kinds is of the legacy
+kind), 422 at `kind` for an unknown one (one GetItem of the kind)."""
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -22,7 +26,7 @@ from chalicelib.data.models import ORDER_LIST_PK, OrderModel, StaffModel
 from chalicelib.dispatch import context as board_context
 from chalicelib.reviews import daily_check, staffing
 from chalicelib.setup import business, technicians as setup_technicians
-from chalicelib.workflow import versions
+from chalicelib.workflow import kinds, versions
 
 DAYS_ALLOWED = ("1", "7")
 # The review's kinds that mean "this order needs a technician or a time" (the tray's).
@@ -46,6 +50,14 @@ def parse_range(params: dict) -> tuple[date | None, int]:
     if errors:
         raise ValidationFailed("The board query is not valid.", errors)
     return first, int(raw_days)
+
+
+def parse_kind(params: dict) -> str | None:
+    """`kind=`: one kind of work's orders only (422 at `kind` when there is no such kind)."""
+    wanted = params.get("kind") or None
+    if wanted is not None:
+        kinds.kind(wanted)
+    return wanted
 
 
 def _local(moment: datetime, zone) -> str:
@@ -210,13 +222,17 @@ def board(params: dict, now: datetime) -> dict:
     staff = list(StaffModel.by_role.query("technician"))
     booked = list(OrderModel.by_appointment.query(
         ORDER_LIST_PK, OrderModel.appointment_start.between(range_start, range_end - timedelta(microseconds=1))))
-    requests = list(OrderModel.by_step.query(ctx.process_map.start_step))
+    requests = [o for start in ctx.start_steps() for o in OrderModel.by_step.query(start)]
+    wanted = parse_kind(params)
+    if wanted is not None:
+        booked = [o for o in booked if kinds.kind_of(o) == wanted]
+        requests = [o for o in requests if kinds.kind_of(o) == wanted]
 
     b = _Board(ctx, staff, now)
     appointments, tray, in_tray = [], [], set()
     for order in sorted(requests, key=lambda o: (o.step_entered_at, o.order_id)):
         step = _step(order)
-        if order.step != ctx.process_map.start_step or not _is_open(step):
+        if step is None or order.step != versions.of(order).start_step or not _is_open(step):
             continue  # the index is eventually consistent: moved on meanwhile
         tray.append(b.tray_item(order, step, b.request_reasons(order)))
         in_tray.add(order.order_id)
@@ -240,7 +256,7 @@ def board(params: dict, now: datetime) -> dict:
         for order_id in missing:
             order = found.get((OrderModel, order_id, None))
             step = _step(order) if order is not None else None
-            if not _is_open(step):
+            if not _is_open(step) or (wanted is not None and kinds.kind_of(order) != wanted):
                 continue
             items = [i for i in b.flagged[order_id] if i["kind"] in TRAY_KINDS and b.still_flagged(order, i)]
             if items:
@@ -251,6 +267,7 @@ def board(params: dict, now: datetime) -> dict:
     return {
         "date": first.isoformat(),
         "days": count,
+        "kind": wanted,
         "dates": [d.isoformat() for d in dates],
         "timezone": str(zone),
         "as_of": times.iso(now),

@@ -1,11 +1,12 @@
 """What the board needs besides the orders and technicians, kept per container for a short while:
-the business's settings (its timezone), the current process map (its start step and labels), the
-services (their durations and skills) and the latest finished daily review (its flagged items).
+the business's settings (its timezone), the current process map of each kind of work its services
+belong to (their start steps and labels; the legacy kind's always), the services (their durations,
+skills and kinds) and the latest finished daily review (its flagged items).
 
 All of it changes rarely (a daily review once a day), none of it decides whether a move is
 allowed (the assign API reads everything fresh), so one container reads it at most once per
-CONTEXT_TTL_SECONDS: one BatchGetItem (settings, map head, the daily reviews of the days that can
-be "today" or "yesterday" somewhere) and one Query of the services. The board itself then makes
+CONTEXT_TTL_SECONDS: one Query of the services, then one BatchGetItem (settings, the map heads of
+the services' kinds, the daily reviews of the days that can be "today" or "yesterday" somewhere). The board itself then makes
 only the reads whose answers change by the minute (technicians, appointments, requests)."""
 import threading
 import time
@@ -17,8 +18,8 @@ from chalicelib.data.batch import batch_get
 from chalicelib.data.models import CatalogModel, ReviewModel, WorkflowModel
 from chalicelib.reviews.periods import DAILY
 from chalicelib.setup import business, catalog, services
-from chalicelib.workflow import versions
-from chalicelib.workflow.process_map import WORKFLOW_ID, ProcessMap
+from chalicelib.workflow import kinds, versions
+from chalicelib.workflow.process_map import ProcessMap
 
 CONTEXT_TTL_SECONDS = 300.0
 
@@ -29,9 +30,14 @@ _cached: tuple[float, "Context"] | None = None
 @dataclass(frozen=True)
 class Context:
     settings: dict
-    process_map: ProcessMap
+    process_map: ProcessMap  # the legacy kind's (else the first kind's that has one)
     services: dict  # service id -> the service (active or not: old orders name retired ones)
     review: dict | None  # the latest finished daily review's report, or None
+    process_maps: dict | None = None  # kind -> its current map, for the kinds that have one
+
+    def start_steps(self) -> list[str]:
+        """The start steps of the kinds' current maps (where requests wait), sorted."""
+        return sorted({pm.start_step for pm in (self.process_maps or {"": self.process_map}).values()})
 
     @property
     def zone(self):
@@ -54,11 +60,14 @@ def review_days(now: datetime) -> list[str]:
 
 def _load(now: datetime) -> Context:
     days = review_days(now)
-    keys = [(CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID), (WorkflowModel, WORKFLOW_ID, versions.HEAD)]
+    every_service = {s["id"]: s for s in services.services(active_only=False)}
+    wanted = sorted({kinds.LEGACY_KIND} | {s.get("kind") or kinds.LEGACY_KIND for s in every_service.values()})
+    heads = {k: (WorkflowModel, kinds.workflow_id_of(k), versions.HEAD) for k in wanted}
+    keys = [(CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID), *heads.values()]
     keys += [(ReviewModel, DAILY, day) for day in days]
     found = batch_get(keys)
-    head = found.get((WorkflowModel, WORKFLOW_ID, versions.HEAD))
-    if head is None:
+    maps = {k: versions.from_head(found[key]) for k, key in heads.items() if found.get(key) is not None}
+    if not maps:
         raise NotFound("No process map has been published yet.")
     settings = _settings(found.get((CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID)))
     today = now.astimezone(business.zone(settings)).date()
@@ -68,8 +77,8 @@ def _load(now: datetime) -> Context:
         if item is not None and item.status == "done" and item.report and day <= today.isoformat():
             review = item.report
             break
-    every_service = {s["id"]: s for s in services.services(active_only=False)}
-    return Context(settings, versions.from_head(head), every_service, review)
+    legacy = maps.get(kinds.LEGACY_KIND) or next(iter(maps.values()))
+    return Context(settings, legacy, every_service, review, maps)
 
 
 def context(now: datetime) -> Context:

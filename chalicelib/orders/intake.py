@@ -11,7 +11,7 @@ from chalicelib.data.models import Address, Customer, Move, Note, OrderModel
 from chalicelib.orders import moves
 from chalicelib.staff import directory
 from chalicelib.staff.auth import Principal
-from chalicelib.workflow import process_map
+from chalicelib.workflow import kinds, process_map
 
 
 def check_technician(user_id: str, field: str) -> models.StaffModel:
@@ -36,6 +36,7 @@ class Intake:
     end: datetime | None = None  # an explicit end (a job without a service)
     confirm: bool = False  # book straight into `scheduled`
     customer_id: str | None = None  # the customer record (found or created by `link_customer`)
+    kind: str | None = None  # the kind of work, for an order without a service (else the service's)
 
 
 def parse_contact(fields: Fields, email_required: bool) -> tuple[dict, dict]:
@@ -75,7 +76,10 @@ def parse_intake(body: dict) -> Intake:
         note=fields.text("note", 2000, required=False, multiline=True),
         technician_id=fields.text("technician_id", 64, required=False),
         customer_id=fields.text("customer_id", 64, required=False),
+        kind=fields.text("kind", 40, required=False),
     )
+    if intake.kind is not None and not process_map.KEY_PATTERN.match(intake.kind):
+        fields.error("kind", "must match ^[a-z][a-z0-9_]{0,39}$")
     if "start" in body:
         intake.start = fields.datetime("start")
         intake.confirm = True
@@ -93,13 +97,19 @@ def parse_intake(body: dict) -> Intake:
     return intake
 
 
+def kind_for(intake: Intake, service: dict | None) -> str | None:
+    """The kind of work of a new order (`kinds.for_new_order`)."""
+    return kinds.for_new_order(intake.kind, service)
+
+
 def build(order_id: str, principal: Principal, intake: Intake, pm: process_map.ProcessMap, now: datetime,
           source: str, service_name: str | None = None) -> OrderModel:
-    """A new order at the start step of `pm` (unsaved)."""
+    """A new order at the start step of `pm` (unsaved), of `pm`'s kind of work."""
     created = "Booked online" if source == "web" else "Created by phone intake"
     order = OrderModel(
         order_id,
-        workflow_id=process_map.WORKFLOW_ID,
+        workflow_id=pm.workflow_id,
+        kind=pm.kind or kinds.kind_for_workflow(pm.workflow_id),
         workflow_version=pm.version,
         step=pm.start_step,
         step_entered_at=now,

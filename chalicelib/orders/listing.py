@@ -14,6 +14,7 @@ tested on the rows read, never by Scan):
 - `technician`: `by-technician`, by appointment (`from`/`to` on its sort key);
 - `step`: `by-step`, the latest into the step first;
 - `from`/`to` alone: `by-appointment`; nothing: `by-created`, newest first.
+- `kind` (a kind of work) is always tested on the rows read.
 
 A page fills up to `limit` rows. When filters are tested on the rows read, it reads on, a page of
 the index at a time, up to READS_PER_PAGE calls; a page that stopped there says so with
@@ -34,7 +35,7 @@ from chalicelib.core.validation import query_datetime
 from chalicelib.customers import normalise, records, search
 from chalicelib.data.customers import UNIQUE_SORT, CustomerKeyModel, CustomerModel
 from chalicelib.data.models import OrderModel
-from chalicelib.workflow import versions
+from chalicelib.workflow import kinds, versions
 
 READS_PER_PAGE = 12  # DynamoDB calls one page may make before it answers `partial`
 FILTERED_PAGE_SIZE = 100  # rows read per call when filters are tested on what is read
@@ -63,6 +64,7 @@ class Filters:
     overdue: bool
     limit: int
     now: datetime
+    kind: str | None = None  # one kind of work's orders (tested on the rows read)
 
 
 def _word(params: dict, name: str, errors: list) -> str | None:
@@ -97,9 +99,12 @@ def filters(params: dict) -> Filters:
             errors.append({"field": "limit", "message": "must be a whole number"})
     if q and search.classify(q) == "name" and len(normalise.name(q)) < 2:
         errors.append({"field": "q", "message": "give an order id, an email, a phone number, a postcode or at least two letters of a name"})
+    kind = _word(params, "kind", errors)
     if errors:
         raise ValidationFailed("A query parameter is not valid.", errors)
-    return Filters(q, step, technician, start, end, overdue in ("true", "1"), limit, clock.now())
+    if kind is not None:
+        kinds.kind(kind)  # 422 at `kind` for an unknown one
+    return Filters(q, step, technician, start, end, overdue in ("true", "1"), limit, clock.now(), kind)
 
 
 def is_overdue(order: OrderModel, now: datetime) -> bool:
@@ -174,10 +179,11 @@ def _range(attr, f: Filters):
 
 
 def _sla_steps() -> list[str]:
-    """Every step with an SLA that is not an end step, in any published version (orders keep
-    the version they started on), sorted: the order the overdue listing pages through them."""
-    current = versions.current()
-    maps = [current] + [versions.version(n) for n in range(1, current.version)]
+    """Every step with an SLA that is not an end step, in any published version of any kind's
+    map (orders keep the map and version they started on), sorted: the order the overdue
+    listing pages through them."""
+    maps = [old for pm in versions.every_current()
+            for old in [pm] + [versions.version(n, pm.workflow_id) for n in range(1, pm.version)]]
     return sorted({s.key for pm in maps for s in pm.steps if not s.is_end and s.sla_minutes})
 
 
@@ -304,7 +310,8 @@ def rows(f: Filters, cursor: str | None) -> tuple[Iterator, set, _Reader]:
     reader = _Reader()
     filtered = lambda applied: bool(  # noqa: E731 - any filter left to test on the rows read
         (f.step and "step" not in applied) or (f.technician and "technician" not in applied)
-        or ((f.start or f.end) and "time" not in applied) or (f.overdue and "overdue" not in applied))
+        or ((f.start or f.end) and "time" not in applied) or (f.overdue and "overdue" not in applied)
+        or f.kind is not None)
     if f.q:
         kind = search.classify(f.q)
         size = FILTERED_PAGE_SIZE if filtered(set()) else f.limit + 1
@@ -351,6 +358,8 @@ def keeper(f: Filters, applied: set) -> Callable[[OrderModel], bool]:
                      and (f.end is None or o.appointment_start <= f.end))
     if f.overdue and "overdue" not in applied:
         tests.append(lambda o: is_overdue(o, f.now))
+    if f.kind is not None:
+        tests.append(lambda o: kinds.kind_of(o) == f.kind)
     return lambda o: all(t(o) for t in tests)
 
 

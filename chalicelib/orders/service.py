@@ -5,7 +5,7 @@ A person's action answers with an `Answer` (status and body), written once per I
 from datetime import datetime
 
 from chalicelib.core import ids, observability
-from chalicelib.core.errors import Conflict, Forbidden, MoveNotAllowed, ValidationFailed
+from chalicelib.core.errors import Conflict, Forbidden, MoveNotAllowed, NotFound, ValidationFailed
 from chalicelib.core.validation import Fields
 from chalicelib.data import items
 from chalicelib.data.models import LineItem, Note, OrderModel
@@ -14,21 +14,34 @@ from chalicelib.orders import intake as orders_intake
 from chalicelib.orders import moves, storage
 from chalicelib.orders.intake import Intake
 from chalicelib.scheduling import calendars
-from chalicelib.setup import business, catalog
+from chalicelib.setup import business, catalog, services
 from chalicelib.staff.auth import Principal
 from chalicelib.workflow import process_map, versions
 
 
 def create(principal: Principal, intake: Intake, now: datetime) -> OrderModel:
-    """An order with no time booked yet, waiting at the start step of the current map, on the
+    """An order with no time booked yet, waiting at the start step of the current map of its
+    kind of work (its service's, else the one it names, else the legacy kind), on the
     caller's customer record (found or created), counted on it in the order's transaction."""
     if intake.technician_id:
         orders_intake.check_technician(intake.technician_id, "technician_id")
+    pm = versions.current(orders_intake.kind_for(intake, _service_or_none(intake.service_id)))
     orders_intake.link_customer(intake, now, "phone")
-    order = orders_intake.build(ids.new_id("WO-"), principal, intake, versions.current(), now, "phone")
+    order = orders_intake.build(ids.new_id("WO-"), principal, intake, pm, now, "phone")
     calendars.commit(order, [], new_order=True)
     observability.count("OrderCreated")
     return order
+
+
+def _service_or_none(service_id: str | None) -> dict | None:
+    """The order's service, when it names one that exists (an order may name a service by name
+    only, or one since removed: it then follows the kind it names, else the legacy kind)."""
+    if not service_id:
+        return None
+    try:
+        return services.service(service_id, active_only=False)
+    except NotFound:
+        return None
 
 
 def _key_id(key: RequestKey | None) -> str | None:

@@ -12,7 +12,7 @@ from chalicelib.orders import moves
 from chalicelib.setup import catalog, tax as tax_rules
 from chalicelib.staff import directory
 from chalicelib.staff.auth import Principal
-from chalicelib.workflow import versions
+from chalicelib.workflow import kinds, versions
 
 
 def _file_url(s3_key: str) -> str:
@@ -61,6 +61,12 @@ def summary(order: OrderModel, technician=None) -> dict:
         "step_entered_at": times.iso(order.step_entered_at),
         "version": int(order.version),
         "workflow_version": int(order.workflow_version),
+        "workflow_id": pm.workflow_id,
+        "kind": kinds.kind_of(order),  # the kind of work (an order from before kinds: the legacy kind)
+        # A job made by accepting a quote: the quote, the estimate it came from, its deposit.
+        "quote_id": order.quote_id,
+        "estimate_order_id": order.estimate_order_id,
+        "deposit": order.deposit,
         "source": order.source,
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
         "customer_id": order.customer_id,  # the customer record (GET /customers/{id}); `customer` is this order's snapshot

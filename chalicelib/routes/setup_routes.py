@@ -7,6 +7,7 @@ from chalicelib.routes.edge import body, json_response, query, staff_route
 from chalicelib.scheduling import schedule_view, time_off
 from chalicelib.setup import business, catalog, services, technicians
 from chalicelib.staff.auth import ADMIN, OFFICE, STAFF
+from chalicelib.workflow import kinds
 
 bp = Blueprint(__name__)
 
@@ -28,7 +29,7 @@ def list_services(principal):
 
 @staff_route(bp, "/services/{service_id}", ADMIN, methods=("PUT",))
 def put_service(principal, service_id):
-    return json_response(services.save_service(service_id, body(bp)))
+    return json_response(services.save_service(service_id, body(bp), kinds.keys()))
 
 
 @staff_route(bp, "/price-list", STAFF)

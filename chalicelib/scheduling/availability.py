@@ -12,7 +12,7 @@ from chalicelib.scheduling import slots
 from chalicelib.scheduling.slots import UTC, Setup, TechnicianDay
 from chalicelib.setup import business, catalog, services, technicians
 from chalicelib.workflow import process_map as workflow_process_map
-from chalicelib.workflow import versions
+from chalicelib.workflow import kinds, versions
 
 
 class AreaNotServed(ValidationFailed):
@@ -20,10 +20,13 @@ class AreaNotServed(ValidationFailed):
 
 
 def load(service_id: str | None, days: list[date], with_process_map: bool = False,
-         counter_ids: tuple[str, ...] | list[str] = ()) -> Setup:
+         counter_ids: tuple[str, ...] | list[str] = (), kind: str | None = None) -> Setup:
     """Round trip 1: the active technicians (Query `by-role`). Round trip 2 (BatchGetItem): the
     settings, the service, each technician's calendar for each day and, for a booking, the head
-    of the process map and the counters it checks (the customer's ledgers, `Setup.counters`)."""
+    of the legacy kind's process map and the counters it checks (the customer's ledgers,
+    `Setup.counters`). A booking follows the map of its service's kind of work (else `kind`,
+    else the legacy kind): for a kind other than the legacy one, its head is read after the
+    batch (the service's kind is known only then)."""
     techs = technicians.technicians()
     keys = [(CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID)]
     if service_id:
@@ -45,13 +48,17 @@ def load(service_id: str | None, days: list[date], with_process_map: bool = Fals
         for d in days:
             cal = found.get((CalendarDayModel, t.user_id, d.isoformat()))
             tech_days[(t.user_id, d)] = TechnicianDay(t, d, cal, slots.jobs_of(cal))
+    service = services.service_view(service_item) if service_item else None
     process_map = None
     if with_process_map:
+        chosen = kinds.for_new_order(kind, service)
         head = found.get((WorkflowModel, workflow_process_map.WORKFLOW_ID, versions.HEAD))
-        if head is None:
+        if kinds.workflow_id_of(chosen) != workflow_process_map.WORKFLOW_ID:
+            process_map = versions.current(chosen)
+        elif head is None:
             raise core_errors.NotFound("No process map has been published yet.")
-        process_map = versions.from_head(head)
-    service = services.service_view(service_item) if service_item else None
+        else:
+            process_map = versions.from_head(head)
     counters = {counter_id: found.get((CounterModel, counter_id, None)) for counter_id in counter_ids}
     return Setup(settings, service, techs, tech_days, process_map, counters)
 

@@ -98,6 +98,9 @@ class ProcessMap:
     # seeded by a script may have none). Not part of the map itself: two maps that differ only
     # in their notes are the same map.
     note: str | None = field(default=None, compare=False)
+    # Which kind of work's map this is (its maps are stored under `workflow_id`).
+    workflow_id: str = field(default=WORKFLOW_ID, compare=False)
+    kind: str | None = field(default=None, compare=False)
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -111,7 +114,8 @@ class ProcessMap:
 
     def to_dict(self) -> dict:
         return {
-            "workflow_id": WORKFLOW_ID,
+            "workflow_id": self.workflow_id,
+            "kind": self.kind,
             "version": self.version,
             "name": self.name,
             "start_step": self.start_step,
@@ -242,7 +246,8 @@ def _reachable(start: str, edges: dict) -> set:
     return seen
 
 
-def from_definition(definition: dict, version: int, published_at=None, published_by=None) -> ProcessMap:
+def from_definition(definition: dict, version: int, published_at=None, published_by=None,
+                    workflow_id: str = WORKFLOW_ID, kind: str | None = None) -> ProcessMap:
     """Rebuild a stored (already validated) version. The stored definition may carry the
     publisher's `note` beside the map (`versions.publish`)."""
     steps = tuple(
@@ -261,4 +266,4 @@ def from_definition(definition: dict, version: int, published_at=None, published
     )
     note = definition.get("note")
     return ProcessMap(definition["name"], definition["start_step"], steps, version, published_at, published_by,
-                      note if isinstance(note, str) else None)
+                      note if isinstance(note, str) else None, workflow_id, kind)

@@ -1,6 +1,9 @@
-"""The stored process maps: the current version, any earlier one (orders keep the version they
-started on), and publishing a new version (with the publisher's note saying why) atomically
-with the head pointer."""
+"""The stored process maps, one versioned map per kind of work: the current version of a kind's
+map, any earlier one (orders keep the map and version they started on), and publishing a new
+version (with the publisher's note saying why) atomically with that map's head pointer.
+
+A kind's maps are stored under its workflow id (`kinds`): the legacy kind `installation` under
+"default", so `current()` with no kind is the single map of a business from before kinds."""
 import threading
 from datetime import datetime
 
@@ -11,17 +14,24 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import settings
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.validation import Fields
+from chalicelib.data.batch import batch_get
 from chalicelib.data.models import WorkflowModel
 from chalicelib.staff import directory
-from chalicelib.workflow import process_map
+from chalicelib.workflow import kinds, process_map
 from chalicelib.workflow.process_map import WORKFLOW_ID, ProcessMap
 
 _versions: dict[tuple[str, int], ProcessMap] = {}  # (workflow_id, number) -> the version
 _versions_lock = threading.Lock()
 
 
-def _from_model(item) -> ProcessMap:
-    return process_map.from_definition(item.definition, int(item.version), item.published_at, item.published_by)
+def _kind_of(item) -> str:
+    stored = item.definition.get("kind") if isinstance(item.definition, dict) else None
+    return stored if isinstance(stored, str) and stored else kinds.kind_for_workflow(item.workflow_id)
+
+
+def from_model(item) -> ProcessMap:
+    return process_map.from_definition(item.definition, int(item.version), item.published_at, item.published_by,
+                                       item.workflow_id, _kind_of(item))
 
 
 # Version 0 is the head: a copy of the newest version, so "the current map" is one GetItem (or
@@ -30,18 +40,40 @@ HEAD = 0
 
 
 def from_head(item) -> ProcessMap:
-    pm = process_map.from_definition(item.definition, int(item.current_version), item.published_at, item.published_by)
+    pm = process_map.from_definition(item.definition, int(item.current_version), item.published_at, item.published_by,
+                                     item.workflow_id, _kind_of(item))
     with _versions_lock:
         _versions.setdefault((item.workflow_id, pm.version), pm)
     return pm
 
 
-def current() -> ProcessMap:
-    """The newest published version (one GetItem of the head)."""
+def _not_published(kind: str | None) -> NotFound:
+    if kind in (None, kinds.LEGACY_KIND):
+        return NotFound("No process map has been published yet.")
+    return NotFound(f"No process map has been published yet for the kind of work '{kind}'.")
+
+
+def current(kind: str | None = None) -> ProcessMap:
+    """The newest published version of a kind's map (None: the legacy kind): one GetItem of its
+    head (and, for a kind other than the legacy one, one of the kind: 422 when unknown)."""
+    return head_of(kinds.workflow_id_for(kind), kind)
+
+
+def head_of(workflow_id: str, kind: str | None = None) -> ProcessMap:
+    """The newest version of the maps stored under `workflow_id` (one GetItem)."""
     try:
-        return from_head(WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True))
+        return from_head(WorkflowModel.get(workflow_id, HEAD, consistent_read=True))
     except WorkflowModel.DoesNotExist:
-        raise NotFound("No process map has been published yet.")
+        raise _not_published(kind if kind is not None else kinds.kind_for_workflow(workflow_id))
+
+
+def every_current() -> list[ProcessMap]:
+    """The current map of every kind of work that has one published, in the kinds' order: one
+    Query of the kinds and one BatchGetItem of their heads."""
+    every = kinds.kinds()
+    found = batch_get([(WorkflowModel, k.workflow_id, HEAD) for k in every])
+    heads = [found.get((WorkflowModel, k.workflow_id, HEAD)) for k in every]
+    return [from_head(h) for h in heads if h is not None]
 
 
 def version(number: int, workflow_id: str = WORKFLOW_ID) -> ProcessMap:
@@ -53,7 +85,7 @@ def version(number: int, workflow_id: str = WORKFLOW_ID) -> ProcessMap:
         item = WorkflowModel.get(workflow_id, number)
     except WorkflowModel.DoesNotExist:
         raise NotFound(f"Process map version {number} does not exist.")
-    pm = _from_model(item)
+    pm = from_model(item)
     with _versions_lock:
         _versions[(workflow_id, number)] = pm
     return pm
@@ -67,10 +99,11 @@ def of(order) -> ProcessMap:
 NOTE_MAX = 1000
 
 
-def publish_request(body: dict, published_by: str, now: datetime) -> ProcessMap:
-    """PUT /workflow: the map, with `note` (why this version is published; required) and
+def publish_request(body: dict, published_by: str, now: datetime, kind: str | None = None) -> ProcessMap:
+    """PUT /workflow?kind=: the map, with `note` (why this version is published; required) and
     optionally `expected_version` (the version the map was edited from: 409 when another was
-    published meanwhile). Every wrong field is listed at once, the note's with the map's."""
+    published meanwhile). Every wrong field is listed at once, the note's with the map's.
+    Publishing under a kind that does not exist yet creates it (labelled `kind_label`)."""
     errors: list[dict] = []
     fields = Fields(body, errors=errors)
     raw_note = body.get("note") if isinstance(body, dict) else None
@@ -80,27 +113,45 @@ def publish_request(body: dict, published_by: str, now: datetime) -> ProcessMap:
     else:
         note = fields.text("note", NOTE_MAX, multiline=True)
     expected = fields.integer("expected_version", minimum=0, required=False)
+    label = body.get("kind_label") if isinstance(body, dict) else None
+    for check, value in ((kinds.check_key, kind), (kinds.check_label, label)):
+        if value is not None:
+            try:
+                check(value)
+            except ValidationFailed as exc:
+                errors += list(exc.details or [])
     try:
         pm = process_map.parse(body, directory.existing_ids)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, errors + list(exc.details or []))
     if errors:
         raise ValidationFailed("The process map is not valid.", errors)
-    return _store(pm, published_by, now, note, expected)
+    return _store(pm, published_by, now, note, expected, _kind_for_publishing(kind, label))
 
 
 def publish(document, published_by: str, now: datetime, note: str | None = None,
-            expected_version: int | None = None) -> ProcessMap:
-    """Validate and store the next version (for scripts and seeds; the API requires a note)."""
-    return _store(process_map.parse(document, directory.existing_ids), published_by, now, note, expected_version)
+            expected_version: int | None = None, kind: str | None = None, kind_label: str | None = None) -> ProcessMap:
+    """Validate and store the next version of a kind's map (for scripts and seeds; the API
+    requires a note). A kind that does not exist yet is created."""
+    pm = process_map.parse(document, directory.existing_ids)
+    return _store(pm, published_by, now, note, expected_version, _kind_for_publishing(kind, kind_label))
 
 
-def _store(pm: ProcessMap, published_by: str, now: datetime, note: str | None, expected_version: int | None) -> ProcessMap:
+def _kind_for_publishing(kind: str | None, label: str | None) -> kinds.Kind:
+    """The kind a map is published under (created when new, only once the map is valid)."""
+    if kind in (None, kinds.LEGACY_KIND):
+        return kinds.LEGACY  # its maps are always the single map "default": nothing to read
+    return kinds.ensure(kind, label)
+
+
+def _store(pm: ProcessMap, published_by: str, now: datetime, note: str | None, expected_version: int | None,
+           kind: kinds.Kind) -> ProcessMap:
     """Store the next version with the head, in one transaction conditional on the head: of two
     concurrent publishes one wins, the other gets 409 (as does a stale `expected_version`).
     The note is kept in the stored definition, beside the map."""
+    workflow_id = kind.workflow_id
     try:
-        head = WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True)
+        head = WorkflowModel.get(workflow_id, HEAD, consistent_read=True)
         latest = int(head.current_version)
         head_condition = WorkflowModel.current_version == latest
     except WorkflowModel.DoesNotExist:
@@ -109,18 +160,18 @@ def _store(pm: ProcessMap, published_by: str, now: datetime, note: str | None, e
         raise Conflict(f"The map was edited from version {expected_version}, but version {latest} has been "
                        "published since; look at it and publish again.", {"current_version": latest})
     number = latest + 1
-    definition = {**pm.definition(), **({"note": note} if note else {})}
+    definition = {**pm.definition(), "kind": kind.key, **({"note": note} if note else {})}
     fields = {"definition": definition, "published_at": now, "published_by": published_by}
-    item = WorkflowModel(WORKFLOW_ID, number, **fields)
-    new_head = WorkflowModel(WORKFLOW_ID, HEAD, current_version=number, **fields)
+    item = WorkflowModel(workflow_id, number, **fields)
+    new_head = WorkflowModel(workflow_id, HEAD, current_version=number, **fields)
     try:
         with TransactWrite(connection=Connection(region=settings.region())) as tx:
             tx.save(item, condition=WorkflowModel.version.does_not_exist())
             tx.save(new_head, condition=head_condition)
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":
-            now_current = int(WorkflowModel.get(WORKFLOW_ID, HEAD, consistent_read=True).current_version)
+            now_current = int(WorkflowModel.get(workflow_id, HEAD, consistent_read=True).current_version)
             raise Conflict(f"Version {number} was published meanwhile; fetch the map and try again.",
                            {"current_version": now_current})
         raise
-    return _from_model(item)
+    return from_model(item)

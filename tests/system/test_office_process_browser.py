@@ -159,3 +159,44 @@ def test_a_version_published_meanwhile_is_a_conflict_and_a_reordered_step_is_the
     expect(compared).to_be_focused()
     expect(page.get_by_role("row", name=re.compile("^Changed On hold"))).to_contain_text("Changed: position")
     assert page.errors == []
+
+
+def test_the_kind_picker_shows_the_estimates_own_map_and_keeps_the_kind_in_the_address(page, system):
+    sign_in(page, system, "admin@example.com", then="process")
+    picker = page.get_by_label("Kind of work")
+    expect(picker).to_have_value("installation")
+    picker.select_option("estimate")
+    expect(page).to_have_url(re.compile(r"#/process\?kind=estimate$"))
+    expect(page.get_by_role("heading", name="Process map", level=1)).to_be_focused()
+    expect(page.get_by_text(re.compile("^Estimate: “Estimate”, version 1"))).to_be_visible()
+    flow = page.get_by_role("img", name=re.compile("The flow of"))
+    for key in ("requested", "on_site", "quoted", "won", "lost", "closed"):
+        expect(flow.locator(f'[data-step="{key}"]')).to_be_visible()
+    expect(page.locator('li[data-step="quoted"]')).to_contain_text("Quote sent")
+    expect(page.locator('li[data-step="quoted"]')).to_contain_text("Won, Lost, On hold or Cancelled")
+    expect(page.locator('li[data-step="in_progress"]')).to_have_count(0)
+    assert axe_serious(page) == []
+    no_sideways_scroll(page)
+    shoot(page, "process-estimate")
+    # the kind goes with the links: the estimate's versions and its editor
+    page.get_by_role("link", name="Versions and changes").click()
+    expect(page).to_have_url(re.compile(r"#/process/versions\?kind=estimate$"))
+    expect(page.get_by_label("Kind of work")).to_have_value("estimate")
+    expect(page.get_by_text(re.compile("^Estimate: 1 version;"))).to_be_visible()
+    page.get_by_role("link", name="Edit the map").click()
+    expect(page.get_by_role("heading", name="Edit the process map", level=1)).to_be_focused()
+    expect(page.get_by_text(re.compile("^Estimate: editing version 1"))).to_be_visible()
+    assert page.errors == []
+
+
+def test_each_service_shows_its_kind_of_work_and_the_editor_offers_every_kind(page, system):
+    sign_in(page, system, "admin@example.com", then="settings/services")
+    survey = page.get_by_role("row", name=re.compile("Measure and quote visit"))
+    expect(survey).to_contain_text("Estimate")
+    expect(page.get_by_role("row", name=re.compile("Glazing repair"))).to_contain_text("Repair")
+    page.get_by_role("link", name="Edit Measure and quote visit").click()
+    kind = page.get_by_label("Kind of work")
+    expect(kind).to_have_value("estimate")
+    assert [o.strip() for o in kind.locator("option").all_inner_texts()] == ["Installation", "Estimate", "Repair"]
+    assert axe_serious(page) == []
+    assert page.errors == []

@@ -7,11 +7,16 @@
  * to it. The API checks the map: its 422 names fields such as `steps[3].sla_minutes`, which are
  * put at that step's control (aria-invalid and the message) and listed at the top with a link
  * to each. A version published by someone else meanwhile comes back as 409: a conflict, shown as
- * such, never overwritten without asking. */
+ * such, never overwritten without asking.
+ *
+ * The map edited is one kind of work's (`?kind=`, views/process-kinds.js). "New kind of work"
+ * publishes the edited map instead as version 1 of a new kind (its key and name given), which
+ * the API creates; the map it started from is left as it was. */
 
 import { api } from '../api.js';
 import { el, fill, say, alarm, alertBox, button, focusOn, hidden, capitalise } from '../dom.js';
 import { CONDITIONS, AUTOMATIONS, ROLES, loadStaff } from './process-common.js';
+import { kindOf, withKind, loadKinds, labelOfKind } from './process-kinds.js';
 
 const UNITS = { minutes: 1, hours: 60, days: 1440 };
 const PROPERTY_WORDS = {
@@ -19,7 +24,8 @@ const PROPERTY_WORDS = {
   exit_conditions: 'To leave it, the order needs', automations: 'On entry, the system', allowed_roles: 'Who may move orders here',
   interruption: 'Interruption',
 };
-const TOP_WORDS = { name: 'Map name', start_step: 'Start step', note: 'Why', steps: 'Steps', expected_version: 'Version' };
+const TOP_WORDS = { name: 'Map name', start_step: 'Start step', note: 'Why', steps: 'Steps', expected_version: 'Version',
+  kind: 'New kind of work, Key', kind_label: 'New kind of work, Name' };
 
 let ids = 0;
 const newId = () => `s${++ids}`;
@@ -77,8 +83,12 @@ async function mountEditor(root, ctx) {
       el('a', { href: '#/process' }, 'Back to the process map')));
     return { title: 'Edit the process map', heading };
   }
-  const [{ data: map }, staff] = await Promise.all([api('/workflow'), loadStaff()]);
+  const kind = kindOf(ctx.query);
+  const [{ data: map }, staff, kinds] = await Promise.all([api(withKind('/workflow', kind)), loadStaff(), loadKinds()]);
   const state = fromMap(map);
+  // Publishing as a new kind of work instead: its key and name.
+  const fresh = { on: false, key: '', label: '', base: 0 };
+  const target = () => (fresh.on ? fresh.key.trim() : kind);
   const controls = new Map(); // error path ("steps.s3.sla_minutes", "note") -> the control to focus
   const summary = el('div', { class: 'of-process-summary-box' });
   const stepsList = el('ol', { class: 'of-process-edit-steps' });
@@ -306,16 +316,35 @@ async function mountEditor(root, ctx) {
     const note = el('textarea', { class: 'of-textarea', rows: 3, maxlength: 1000, required: true, 'aria-required': 'true',
       oninput: (e) => { state.note = e.target.value; } });
     note.value = state.note;
-    const publish = button(`Publish as version ${state.base + 1}`, onPublish, { attrs: { 'data-publish': '' } });
+    const publish = button(fresh.on ? 'Publish as a new kind of work' : `Publish as version ${state.base + 1}`, onPublish, { attrs: { 'data-publish': '' } });
+    const asNew = el('input', { type: 'checkbox', checked: fresh.on, onchange: (e) => {
+      fresh.on = e.target.checked;
+      renderPublish();
+      const first = publishBox.querySelector(fresh.on ? '#of-pe-kind' : 'input[type="checkbox"]');
+      focusOn(first, true);
+      say(fresh.on ? 'This map will be published as the first version of a new kind of work. Give its key and name.'
+        : `This map will be published as version ${state.base + 1} of ${labelOfKind(kinds, kind)}.`);
+    } });
+    const keyInput = el('input', { class: 'of-input', value: fresh.key, maxlength: 40, autocapitalize: 'off', spellcheck: 'false',
+      oninput: (e) => { fresh.key = e.target.value; } });
+    const labelInput = el('input', { class: 'of-input', value: fresh.label, maxlength: 60, oninput: (e) => { fresh.label = e.target.value; } });
     fill(publishBox, el('h2', { class: 'of-heading' }, 'Publish'),
-      el('p', {}, `Publishing makes this map version ${state.base + 1}. New orders follow it; orders already open keep the version they started on.`),
+      el('p', {}, fresh.on
+        ? 'Publishing makes this map version 1 of a new kind of work; its services and orders follow it. The map you started from is not changed.'
+        : `Publishing makes this map version ${state.base + 1} of ${labelOfKind(kinds, kind)}. New orders follow it; orders already open keep the version they started on.`),
+      el('fieldset', { class: 'of-process-new-kind' },
+        el('legend', { class: 'of-label' }, 'New kind of work'),
+        el('label', { class: 'of-check' }, asNew, 'Publish this map as a new kind of work (for example repairs or estimates)'),
+        fresh.on ? el('div', { class: 'of-process-edit-row' },
+          labelled('kind', 'Key', keyInput, 'Lower-case letters, digits and _, e.g. roof_repair.'),
+          labelled('kind_label', 'Name', labelInput, 'As the office sees it, e.g. “Roof repair”.')) : null),
       labelled('note', 'Why are you changing the process? (required)', note, 'Kept with the version, e.g. “Quality check before completion, after the quarterly review”.'),
-      el('div', { class: 'of-button-row' }, publish, el('a', { class: 'of-button of-button--secondary', href: '#/process' }, 'Cancel')));
+      el('div', { class: 'of-button-row' }, publish, el('a', { class: 'of-button of-button--secondary', href: withKind('#/process', kind) }, 'Cancel')));
     if (busy) publish.disabled = true;
   }
 
   function renderAll() {
-    subtitle.textContent = `Editing version ${state.base}, “${map.name}”. Nothing changes until you publish.`;
+    subtitle.textContent = `${labelOfKind(kinds, kind)}: editing version ${state.base}, “${map.name}”. Nothing changes until you publish.`;
     renderSummary();
     renderSteps();
     renderPublish();
@@ -327,9 +356,12 @@ async function mountEditor(root, ctx) {
     renderPublish();
     const sentIds = state.steps.map((s) => s.id);
     try {
-      const { data } = await api('/workflow', { method: 'PUT', body: toDocument(state) });
-      say(`Version ${data.version} is published.`);
-      ctx.go(`#/process/versions?from=${state.base}&to=${data.version}&published=${data.version}`);
+      const document = toDocument(state);
+      const body = fresh.on ? { ...document, expected_version: fresh.base, kind_label: fresh.label.trim() || undefined } : document;
+      const { data } = await api(withKind('/workflow', target() || kind), { method: 'PUT', body });
+      say(fresh.on ? `The new kind of work is published as version ${data.version}.` : `Version ${data.version} is published.`);
+      ctx.go(fresh.on ? withKind('#/process/versions', data.kind, { published: data.version })
+        : withKind('#/process/versions', kind, { from: state.base, to: data.version, published: data.version }));
       return;
     } catch (error) {
       busy = false;
@@ -356,10 +388,10 @@ async function mountEditor(root, ctx) {
     fill(summary, alertBox('warning', 'Conflict: someone else published the map meanwhile',
       `You started from version ${state.base}; version ${latest || 'a newer one'} has been published since. Your changes are not published and are still here.`,
       el('div', { class: 'of-button-row' },
-        latest ? el('a', { class: 'of-button of-button--secondary', href: `#/process/versions?from=${state.base}&to=${latest}`, target: '_blank', rel: 'noopener' },
+        latest ? el('a', { class: 'of-button of-button--secondary', href: withKind('#/process/versions', target() || kind, { from: state.base, to: latest }), target: '_blank', rel: 'noopener' },
           `Compare version ${state.base} with ${latest} (opens a new tab)`) : null,
         latest ? button(`Keep my changes, to publish over version ${latest}`, () => {
-          state.base = latest;
+          if (fresh.on) fresh.base = latest; else state.base = latest;
           state.errors = new Map(); state.summary = [];
           renderAll();
           say(`Your changes will be published over version ${latest}. Check them, then publish.`);
@@ -373,7 +405,7 @@ async function mountEditor(root, ctx) {
   const addButton = button('Add a step at the end', () => addStep(state.steps.length), { kind: 'secondary' });
   fill(root,
     el('div', { class: 'of-screen-head' }, el('div', {}, heading, subtitle),
-      el('div', { class: 'of-toolbar' }, el('a', { class: 'of-button of-button--secondary', href: '#/process' }, 'Back to the map'))),
+      el('div', { class: 'of-toolbar' }, el('a', { class: 'of-button of-button--secondary', href: withKind('#/process', kind) }, 'Back to the map'))),
     summary, mapFields,
     el('section', { class: 'of-section', 'aria-labelledby': 'of-pe-steps' },
       el('div', { class: 'of-process-edit-steps-head' },

@@ -1,7 +1,8 @@
 /* The versions of the process map (#/process/versions?from=A&to=B): every published version with
  * when, by whom and why (its note) and how many orders are still open on it; and a side-by-side
  * comparison of any two (views/process-diff.js), with both flows drawn and the changed steps
- * marked. Choosing another pair keeps the page (update) and moves the focus to the comparison. */
+ * marked. Choosing another pair keeps the page (update) and moves the focus to the comparison.
+ * The versions are those of one kind of work's map (`?kind=`, views/process-kinds.js). */
 
 import { api } from '../api.js';
 import { el, fill, say, alertBox, button, focusOn } from '../dom.js';
@@ -9,10 +10,12 @@ import { dateTime } from '../format.js';
 import { flowDiagram } from './process-flow.js';
 import { diffTable } from './process-diff.js';
 import { loadStaff, ordersWord } from './process-common.js';
+import { kindOf, withKind, loadKinds, labelOfKind, kindPicker, chooseKind } from './process-kinds.js';
 
 async function mountVersions(root, ctx) {
   const heading = el('h1', { class: 'of-title' }, 'Versions of the process map');
-  const [{ data: listing }, staff] = await Promise.all([api('/workflow/versions'), loadStaff()]);
+  const kind = kindOf(ctx.query);
+  const [{ data: listing }, staff, kinds] = await Promise.all([api(withKind('/workflow/versions', kind)), loadStaff(), loadKinds()]);
   const versions = listing.versions;
   const numbers = versions.map((v) => v.version);
   const maps = new Map(); // version -> its map, fetched once
@@ -34,7 +37,7 @@ async function mountVersions(root, ctx) {
   };
 
   const mapOf = async (n) => {
-    if (!maps.has(n)) maps.set(n, (await api(`/workflow/versions/${n}`)).data);
+    if (!maps.has(n)) maps.set(n, (await api(withKind(`/workflow/versions/${n}`, kind))).data);
     return maps.get(n);
   };
 
@@ -91,7 +94,7 @@ async function mountVersions(root, ctx) {
     versions.length < 2 ? el('p', { class: 'of-muted' }, 'There is only one version so far; publish another to compare them.') : null,
     el('form', { class: 'of-toolbar', onsubmit: (e) => {
       e.preventDefault();
-      ctx.go(`#/process/versions?from=${fromSelect.value}&to=${toSelect.value}`);
+      ctx.go(withKind('#/process/versions', kind, { from: fromSelect.value, to: toSelect.value }));
     } },
     el('div', { class: 'of-field' }, el('label', { class: 'of-label', for: 'of-pv-from' }, 'Version'), fromSelect),
     el('div', { class: 'of-field' }, el('label', { class: 'of-label', for: 'of-pv-to' }, 'compared with version'), toSelect),
@@ -101,10 +104,11 @@ async function mountVersions(root, ctx) {
   fill(root,
     el('div', { class: 'of-screen-head' },
       el('div', {}, heading, el('p', { class: 'of-subtitle' },
-        `${versions.length} version${versions.length === 1 ? '' : 's'}; ${ordersWord(listing.open_orders)} in all. An order keeps the version it started on until it ends.`)),
+        `${labelOfKind(kinds, kind)}: ${versions.length} version${versions.length === 1 ? '' : 's'}; ${ordersWord(listing.open_orders)} in all. An order keeps the version it started on until it ends.`)),
       el('div', { class: 'of-toolbar' },
-        el('a', { class: 'of-button of-button--secondary', href: '#/process' }, 'The current map'),
-        ctx.user.role === 'admin' ? el('a', { class: 'of-button', href: '#/process/edit' }, 'Edit the map') : null)),
+        kindPicker(kinds, kind, chooseKind(ctx, '/versions')),
+        el('a', { class: 'of-button of-button--secondary', href: withKind('#/process', kind) }, 'The current map'),
+        ctx.user.role === 'admin' ? el('a', { class: 'of-button', href: withKind('#/process/edit', kind) }, 'Edit the map') : null)),
     publishedRow ? alertBox('success', `Version ${published} is published`,
       `New orders follow it from now on. Why: ${publishedRow.note || '–'}`) : null,
     el('section', { class: 'of-card', 'aria-labelledby': 'of-pv-list' },
@@ -119,6 +123,7 @@ async function mountVersions(root, ctx) {
     update(next) {
       const again = choose(next.query);
       if (next.query.get('published')) return false; // a new publication: the whole page afresh
+      if (kindOf(next.query) !== kind) return false; // another kind's versions
       if (again.from !== pair.from || again.to !== pair.to) { pair = again; showComparison(pair, true); }
       return true;
     },

@@ -2,12 +2,15 @@
  * owner (by name), the time allowed, what it takes to leave it, what happens on entry, who may
  * move orders into it, its next steps and the orders open in it. Dispatchers read it; admins
  * also edit it (#/process/edit, views/process-edit.js) and everyone in the office sees the
- * versions with their notes and a diff of any two (#/process/versions, views/process-versions.js). */
+ * versions with their notes and a diff of any two (#/process/versions, views/process-versions.js).
+ * Each kind of work has its own map: the picker chooses it, kept in the hash (`?kind=`,
+ * views/process-kinds.js) and carried to the editor and the versions. */
 
 import { api } from '../api.js';
 import { el, fill } from '../dom.js';
 import { dateTime, plural } from '../format.js';
 import { flowDiagram } from './process-flow.js';
+import { kindOf, withKind, loadKinds, labelOfKind, kindPicker, chooseKind } from './process-kinds.js';
 import {
   loadStaff, ownerName, sla, conditionsWords, automationsWords, rolesWords, labelOf, isEnd, listWords, ordersWord,
 } from './process-common.js';
@@ -33,10 +36,12 @@ function update(ctx, view) {
 
 async function mountMap(root, ctx) {
   const heading = el('h1', { class: 'of-title' }, 'Process map');
-  const [mapAnswer, staff, listing] = await Promise.all([
-    api('/workflow'),
+  const kind = kindOf(ctx.query);
+  const [mapAnswer, staff, listing, kinds] = await Promise.all([
+    api(withKind('/workflow', kind)),
     loadStaff(),
-    api('/workflow/versions').then((r) => r.data, () => null),
+    api(withKind('/workflow/versions', kind)).then((r) => r.data, () => null),
+    loadKinds(),
   ]);
   const map = mapAnswer.data;
   const current = listing && listing.versions.find((v) => v.version === map.version);
@@ -55,10 +60,11 @@ async function mountMap(root, ctx) {
       el('div', {},
         heading,
         el('p', { class: 'of-subtitle' },
-          `“${map.name}”, version ${map.version}, published ${dateTime(map.published_at)} by ${ownerName(staff, map.published_by)}.`)),
+          `${labelOfKind(kinds, kind)}: “${map.name}”, version ${map.version}, published ${dateTime(map.published_at)} by ${ownerName(staff, map.published_by)}.`)),
       el('div', { class: 'of-toolbar' },
-        el('a', { class: 'of-button of-button--secondary', href: '#/process/versions' }, 'Versions and changes'),
-        admin ? el('a', { class: 'of-button', href: '#/process/edit' }, 'Edit the map') : null)),
+        kindPicker(kinds, kind, chooseKind(ctx, '')),
+        el('a', { class: 'of-button of-button--secondary', href: withKind('#/process/versions', kind) }, 'Versions and changes'),
+        admin ? el('a', { class: 'of-button', href: withKind('#/process/edit', kind) }, 'Edit the map') : null)),
     map.note ? el('p', { class: 'of-process-note' }, el('strong', {}, 'Why this version: '), map.note) : null,
     el('p', { class: 'of-process-summary' },
       `${plural(map.steps.length, 'step')}, ${plural(ends, 'end step')}, ${plural(interruptions, 'interruption')}`,
