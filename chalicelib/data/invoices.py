@@ -99,6 +99,15 @@ class InvoiceModel(Model):
     replaced_by = UnicodeAttribute(null=True)
     replaces = UnicodeAttribute(null=True)
     reissue_no = NumberAttribute(null=True)  # 2 for the first reissue, 3 for the next...
+    # Deposits (chalicelib/invoicing/deposits.py): a job's deposit invoice has `kind` "deposit"
+    # (None: the order's own invoice) and `quote_id` (the accepted quote), under an id of its own
+    # (`numbering.deposit_invoice_id_for`); the order's final invoice that deducts it keeps the
+    # deduction in `deposit_deducted` {"invoice_id", "number", "subtotal_cents", "tax_cents",
+    # "total_cents", "work_subtotal_cents", "work_tax_cents", "work_total_cents"}: its own
+    # subtotal, tax and total are then what it charges (the work's less the deposit's).
+    kind = UnicodeAttribute(null=True)
+    quote_id = UnicodeAttribute(null=True)
+    deposit_deducted = JSONAttribute(null=True)
 
     by_send_status = InvoicesBySendStatus()
     by_due = InvoicesByDue()

@@ -122,9 +122,15 @@ def invoice_email(invoice: InvoiceModel, to, pdf: bytes, reminder: int | None):
         subject = f"Reminder: invoice {invoice.number} is overdue"
         message = (f"This is a friendly reminder that invoice {invoice.number} was due on "
                    f"{documents.long_date(invoice.due_date)} and {money(balance)} is still outstanding.")
+    elif invoice.kind == "deposit":
+        subject = f"Deposit invoice {invoice.number}"
+        message = ("Thank you for accepting our quote. Here is the invoice for the deposit; the balance is invoiced "
+                   "when the work is done.")
     else:
         subject = f"Your job is complete - invoice {invoice.number}"
         message = "The work is complete. Thank you for choosing us. Your invoice is attached."
+        if invoice.deposit_deducted:
+            message += f" It deducts the deposit of invoice {invoice.deposit_deducted['number']}."
     text, html = messages.render(
         "invoice",
         customer_name=invoice.customer.get("name") or "",

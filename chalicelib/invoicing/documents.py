@@ -1,5 +1,6 @@
 """The invoice's and credit note's PDF in the private bucket: what they say (rendering it once,
-storing it, links to it), and the totals and seller contact their emails repeat."""
+storing it, links to it; a final invoice with the deposit it deducts), and the totals and seller
+contact their emails repeat."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,22 @@ def pdf_document(invoice: InvoiceModel, credit: bool = False) -> dict:
     if credit:
         reason = invoice.credit_note.get("reason")
         doc["note"] = f"This credit note cancels invoice {invoice.number} in full." + (f" Reason: {reason}" if reason else "")
+    else:
+        doc.update(_deduction(invoice))
+        if invoice.kind == "deposit":
+            doc["note"] = "The deposit on the quote you accepted; the balance is invoiced when the work is done."
     return doc
+
+
+def _deduction(invoice: InvoiceModel) -> dict:
+    """A final invoice that deducts a deposit: the work's totals and the deposit (`invoice_pdf`)."""
+    deducted = invoice.deposit_deducted
+    if not deducted:
+        return {}
+    return {"subtotal_cents": int(deducted["work_subtotal_cents"]), "tax_cents": int(deducted["work_tax_cents"]),
+            "total_cents": int(deducted["work_total_cents"]),
+            "deposit": {key: deducted[key] if key == "number" else int(deducted[key])
+                        for key in ("number", "subtotal_cents", "tax_cents", "total_cents")}}
 
 
 def total_rows(invoice: InvoiceModel) -> list[dict]:
@@ -43,9 +59,9 @@ def total_rows(invoice: InvoiceModel) -> list[dict]:
     None for the sentence under an inclusive total."""
     doc = {"title": "Invoice", "seller": invoice.seller, "currency": invoice.currency,
            "subtotal_cents": int(invoice.subtotal_cents), "tax_rate_basis_points": int(invoice.tax_rate_basis_points),
-           "tax_cents": int(invoice.tax_cents), "total_cents": int(invoice.total_cents)}
+           "tax_cents": int(invoice.tax_cents), "total_cents": int(invoice.total_cents), **_deduction(invoice)}
     return [{"label": label, "amount": None if cents is None else invoice_pdf.money(cents, invoice.currency)}
-            for label, cents, _ in invoice_pdf.totals(doc)]
+            for label, cents, _ in invoice_pdf.totals(doc, amount_due=False)]
 
 
 def seller_contact(invoice: InvoiceModel) -> dict:

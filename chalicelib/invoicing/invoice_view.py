@@ -19,6 +19,14 @@ def for_order(order_id: str) -> InvoiceModel:
         raise NotFound(f"No invoice for work order '{order_id}'.")
 
 
+def deposit_view(order_id: str) -> dict | None:
+    """The job's deposit invoice as staff see it; None when the order has none."""
+    try:
+        return view(InvoiceModel.get(numbering.deposit_invoice_id_for(order_id), consistent_read=True))
+    except InvoiceModel.DoesNotExist:
+        return None
+
+
 def view(invoice: InvoiceModel) -> dict:
     """The invoice as staff see it; the PDF links are valid for 15 minutes."""
     credit = invoice.credit_note
@@ -46,6 +54,12 @@ def view(invoice: InvoiceModel) -> dict:
         "payments": list(invoice.payments or []),
         "lines": list(invoice.lines),
         "customer": invoice.customer,
+        # "invoice", or "deposit" for a job's deposit invoice (with the quote that asked for it)
+        "kind": invoice.kind or "invoice",
+        "quote_id": invoice.quote_id,
+        # On a final invoice that deducts the deposit: the deposit invoice, what was deducted, and
+        # the work's own totals (subtotal/tax/total above are then what this invoice charges).
+        "deposit_deducted": dict(invoice.deposit_deducted) if invoice.deposit_deducted else None,
         "credit_note": (
             {**{k: v for k, v in credit.items() if k not in ("pdf_key", "pdf_stored")},
              "pdf_url": documents.file_url(credit["pdf_key"]) if credit.get("pdf_stored") else None}

@@ -1,5 +1,6 @@
 """Issuing the invoice of a completed order: the seller, customer and lines as they are now, totals
-in integer cents, the number."""
+in integer cents (less the deposit invoice of a job that had one), the number."""
+from collections.abc import Callable
 from datetime import datetime, time, timedelta, timezone
 
 from chalicelib.core import observability
@@ -59,9 +60,35 @@ def _snapshot(order: OrderModel, business: dict, now: datetime, invoice_id: str)
     )
 
 
-def issue(order_id: str, now: datetime) -> InvoiceModel | None:
+def deduct_deposit(invoice: InvoiceModel, deposit: InvoiceModel | None) -> InvoiceModel:
+    """The final invoice less the job's deposit invoice: the deposit's net and tax are taken off
+    the work's separately, so this invoice's tax is the work's tax less the tax the deposit
+    invoice already charged, and the two invoices together charge exactly the work's. The
+    amount due never goes below 0 (a deposit larger than the work deducts the whole work).
+    A void deposit invoice (cancelled by its credit note) deducts nothing."""
+    if deposit is None or deposit.status == "void":
+        return invoice
+    net, tax, gross = int(invoice.subtotal_cents), int(invoice.tax_cents), int(invoice.total_cents)
+    due_gross = max(0, gross - int(deposit.total_cents))
+    due_tax = min(max(0, tax - int(deposit.tax_cents)), due_gross)
+    due_net = due_gross - due_tax
+    invoice.deposit_deducted = {
+        "invoice_id": deposit.invoice_id, "number": deposit.number,
+        "subtotal_cents": net - due_net, "tax_cents": tax - due_tax, "total_cents": gross - due_gross,
+        "work_subtotal_cents": net, "work_tax_cents": tax, "work_total_cents": gross,
+    }
+    invoice.subtotal_cents, invoice.tax_cents, invoice.total_cents = due_net, due_tax, due_gross
+    if due_gross == 0:  # nothing left to pay: settled by the deposit
+        invoice.status, invoice.open_status, invoice.paid_at = "paid", None, invoice.issued_at
+    return invoice
+
+
+def issue(order_id: str, now: datetime,
+          deposit_of: Callable[[OrderModel], InvoiceModel | None] | None = None) -> InvoiceModel | None:
     """The order's invoice: the one it has (the newest, after reissues), or a new one with the
-    next number of the year. None when the order has no line items (nothing to invoice)."""
+    next number of the year. None when the order has no line items (nothing to invoice).
+    `deposit_of(order)` gives a job's deposit invoice (issuing it if it never was:
+    `deposits.for_final`); a new invoice deducts it."""
     invoice_id = numbering.invoice_id_for(order_id)
     guess = f"{INVOICE}-{now.year}"
     settings_key = (CatalogModel, catalog.SETTINGS_KIND, catalog.SETTINGS_ID)
@@ -79,6 +106,9 @@ def issue(order_id: str, now: datetime) -> InvoiceModel | None:
     stored = found.get(settings_key)
     business = {**catalog.DEFAULT_SETTINGS, **(stored.data if stored else {})}
     invoice = _snapshot(order, business, now, invoice_id)
+    if order.deposit and deposit_of is not None:
+        # The deposit invoice may have just taken a number: the counter read above is stale.
+        return write_new(deduct_deposit(invoice, deposit_of(order)))
     counter = found.get((SequenceModel, guess, None))
     return write_new(invoice, guess, int(counter.last) if counter else None)
 

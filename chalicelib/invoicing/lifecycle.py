@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from chalicelib.core import observability
 from chalicelib.core.errors import ConditionsUnmet, Conflict, Forbidden, MoveNotAllowed, NotFound
 from chalicelib.data.models import InvoiceModel, OrderModel
-from chalicelib.invoicing import delivery, issue
+from chalicelib.invoicing import deposits, delivery, issue
 from chalicelib.invoicing.invoice_state import PENDING
 from chalicelib.orders import service, storage
 from chalicelib.staff.auth import SYSTEM
@@ -41,20 +41,19 @@ def advance(order_id: str, target: str, note: str, now: datetime) -> bool:
 def create_invoice(order_id: str, now: datetime) -> dict:
     """The `create_invoice` automation: issue, store the PDF, email, move the order to
     `invoiced`. Safe to run any number of times, concurrently too: each step resumes."""
-    invoice = issue.issue(order_id, now)
+    invoice = issue.issue(order_id, now, deposit_of=lambda order: deposits.for_final(order, now))
     if invoice is None:
         return {"invoiced": False, "reason": "the order has no line items"}
     invoice = delivery.deliver(invoice, now)
     advance(order_id, "invoiced", f"Invoice {invoice.number} issued", now)
+    if invoice.status == "paid" and invoice.deposit_deducted:  # the deposit covered it all
+        advance(order_id, "paid", f"Invoice {invoice.number} settled by deposit {invoice.deposit_deducted['number']}", now)
     return {"invoiced": True, "invoice_id": invoice.invoice_id, "number": invoice.number, "delivery": invoice.delivery}
 
 
 def _invoicing_steps() -> list[str]:
-    try:
-        pm = versions.current()
-    except NotFound:
-        return []
-    return [s.key for s in pm.steps if "create_invoice" in s.automations]
+    # every kind of work's current map (an estimate's may invoice nothing, a repair's may)
+    return sorted({s.key for pm in versions.every_current() for s in pm.steps if "create_invoice" in s.automations})
 
 
 def reconcile(now: datetime) -> dict:

@@ -7,7 +7,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import settings
+from chalicelib.core import ids, settings
 from chalicelib.data import invoice_chain
 from chalicelib.data.models import SequenceModel
 
@@ -21,6 +21,13 @@ def invoice_id_for(order_id: str) -> str:
     """The id of an order's first invoice (a reissue after a void gets an id of its own:
     chalicelib/data/invoice_chain.py)."""
     return invoice_chain.first_id(order_id)
+
+
+def deposit_invoice_id_for(order_id: str) -> str:
+    """The id of a job's deposit invoice: derived from the order id and `#deposit`, a key no
+    order's own invoice (the order id) or reissue (`<order id>#<n>`, n a number) is derived from,
+    so two requests for the deposit invoice write the same id and only one is created."""
+    return ids.id_for_key("IV-", "invoice", f"{order_id}#deposit")
 
 
 class SeriesMoved(Exception):

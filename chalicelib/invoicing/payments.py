@@ -99,8 +99,9 @@ def record_payment(principal: Principal, invoice_id: str, body: dict, now: datet
 
 
 def _settle(invoice: InvoiceModel, now: datetime) -> None:
-    """A fully paid invoice's order moves on to `paid` (through `invoiced` if it is not there yet)."""
-    if invoice.status != "paid":
+    """A fully paid invoice's order moves on to `paid` (through `invoiced` if it is not there yet).
+    A paid deposit invoice moves nothing: the job is still to be done and invoiced."""
+    if invoice.status != "paid" or invoice.kind == "deposit":
         return
     lifecycle.advance(invoice.order_id, "invoiced", f"Invoice {invoice.number} issued", now)
     lifecycle.advance(invoice.order_id, "paid", f"Invoice {invoice.number} paid", now)

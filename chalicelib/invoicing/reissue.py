@@ -12,7 +12,7 @@ from chalicelib.core import observability
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.data import invoice_chain
 from chalicelib.data.models import CatalogModel, InvoiceModel
-from chalicelib.invoicing import delivery, invoice_state, invoice_view, issue, lifecycle
+from chalicelib.invoicing import delivery, deposits, invoice_state, invoice_view, issue, lifecycle
 from chalicelib.orders import storage
 from chalicelib.setup import catalog
 from chalicelib.staff.auth import Principal
@@ -23,13 +23,17 @@ _DOUBLE_CLICK = timedelta(seconds=30)
 
 def history(order_id: str) -> dict:
     """GET /orders/{id}/invoice: the current invoice; once reissued, with `earlier`: the void ones
-    it replaced, newest first, each with its credit note."""
+    it replaced, newest first, each with its credit note; and, for a job with one,
+    `deposit_invoice`: its deposit invoice."""
     invoices = invoice_chain.chain(order_id)
     if not invoices:
         raise NotFound(f"No invoice for work order '{order_id}'.")
     answer = invoice_view.view(invoices[-1])
     if len(invoices) > 1:  # only once reissued: the answer of an order with one invoice is that invoice's
         answer["earlier"] = [invoice_view.view(i) for i in reversed(invoices[:-1])]
+    deposit = invoice_view.deposit_view(order_id)
+    if deposit is not None:  # as `earlier`: only there when there is one
+        answer["deposit_invoice"] = deposit
     return answer
 
 
@@ -59,7 +63,8 @@ def reissue(principal: Principal, order_id: str, now: datetime) -> tuple[Invoice
     except CatalogModel.DoesNotExist:
         stored = None
     business = {**catalog.DEFAULT_SETTINGS, **(stored.data if stored else {})}
-    invoice = issue._snapshot(order, business, now, new_id)
+    # A job's deposit invoice is deducted again (unless it was voided since).
+    invoice = issue.deduct_deposit(issue._snapshot(order, business, now, new_id), deposits.for_final(order, now))
     invoice.replaces, invoice.reissue_no = current.invoice_id, n
 
     def mark_replaced(tx):
