@@ -9,6 +9,7 @@ from chalice import Chalice, Cron, Rate, Response
 from chalicelib.core import clock, errors, observability
 from chalicelib.events import automations, day_before
 from chalicelib.invoicing import lifecycle, payment_reminders
+from chalicelib.quotes import follow_ups
 from chalicelib.reviews import runs
 from chalicelib.routes import (
     customer_routes,
@@ -18,7 +19,9 @@ from chalicelib.routes import (
     intake_routes,
     invoice_routes,
     order_routes,
+    public_quote_routes,
     public_routes,
+    quote_routes,
     review_routes,
     setup_routes,
     staff_routes,
@@ -34,6 +37,7 @@ app.register_blueprint(workflow_routes.bp)
 app.register_blueprint(order_routes.bp)
 app.register_blueprint(field_routes.bp)
 app.register_blueprint(public_routes.bp)
+app.register_blueprint(public_quote_routes.bp)
 app.register_blueprint(setup_routes.bp)
 app.register_blueprint(invoice_routes.bp)
 app.register_blueprint(review_routes.bp)
@@ -41,6 +45,7 @@ app.register_blueprint(customer_routes.bp)
 app.register_blueprint(intake_routes.bp)
 app.register_blueprint(staff_routes.bp)
 app.register_blueprint(dispatch_routes.bp)
+app.register_blueprint(quote_routes.bp)
 
 
 @app.middleware("http")
@@ -98,6 +103,11 @@ def reconcile_invoices(event):
 @app.schedule(Cron(0, 9, "*", "*", "?", "*"))
 def send_payment_reminders(event):
     return payment_reminders.send_payment_reminders(clock.now())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def quote_follow_ups(event):
+    return follow_ups.run(clock.now())
 
 
 # Reviews: cron is UTC and the business's timezone has daylight saving, so each runs hourly and

@@ -1,10 +1,8 @@
 """The customer's own booking, through the manage link: see it, reschedule it, cancel it."""
-import hmac
-import secrets
 from datetime import datetime, timedelta
 
 from chalicelib.booking import online
-from chalicelib.core import clock, dates, observability, settings
+from chalicelib.core import clock, dates, link_tokens, observability, settings
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.data.models import Move, OrderModel
 from chalicelib.orders import intake, moves, storage
@@ -109,11 +107,10 @@ def _cutoff(order: OrderModel, settings_data: dict | None = None) -> datetime | 
 
 
 # A wrong link costs the same whether its order exists or not: one consistent GetItem, one
-# constant-time comparison (against this stand-in when there is no order or no token), one 404.
-# Order ids are short; a longer one reads this id, which no order has, instead of failing the read.
-_STAND_IN_TOKEN = secrets.token_urlsafe(32).encode()
+# constant-time comparison (core.link_tokens), one 404. Order ids are short; a longer one reads
+# this id, which no order has, instead of failing the read.
 _NO_ORDER_ID = "WO-0000000000"  # 0 is not in ids.ALPHABET: never an order's id
-ORDER_ID_MAX, TOKEN_MAX = 64, 200
+ORDER_ID_MAX = 64
 
 
 def _order_or_none(order_id: str) -> OrderModel | None:
@@ -127,13 +124,8 @@ def _order_or_none(order_id: str) -> OrderModel | None:
 def load_with_token(order_id: str, token: str | None) -> OrderModel:
     """The order if the token is its manage token; otherwise the same 404 as a missing order,
     reached the same way (the same read and the same comparison)."""
-    given = (token or "").encode("utf-8", "surrogatepass")
-    if len(given) > TOKEN_MAX:
-        given = b""
     order = _order_or_none(order_id)
-    real = order.manage_token.encode() if order is not None and order.manage_token else None
-    matches = hmac.compare_digest(real or _STAND_IN_TOKEN, given)
-    if real is None or not matches:
+    if not link_tokens.matches(order.manage_token if order is not None else None, token):
         raise NotFound("No booking matches this link.")
     return order
 
@@ -183,7 +175,7 @@ def reschedule(order: OrderModel, new_start: datetime, actor: Principal, now: da
         old_start = order.appointment_start
         order.appointment_start, order.appointment_end = job.start, job.end
         order.technician_id = chosen.technician.user_id
-        order.manage_token = order.manage_token or secrets.token_urlsafe(32)
+        order.manage_token = order.manage_token or link_tokens.new()
         order.updated_at = now
         change = (f"Rescheduled from {old_start.astimezone(tz).isoformat()} to {job.start.astimezone(tz).isoformat()}. "
                   if old_start else f"Appointment set for {job.start.astimezone(tz).isoformat()}. ")

@@ -109,6 +109,9 @@ class QuoteModel(Model):
     notes = UnicodeAttribute(null=True)
     terms = UnicodeAttribute(null=True)
     deposit = JSONAttribute(null=True)  # {"percent_basis_points": 2500} or {"amount_cents": 10000}
+    # Set when sent, so the quote keeps saying what it said: {"currency", "tax_name",
+    # "rate_basis_points", "prices_include_tax", "locale", "timezone"}; a draft follows the settings.
+    pricing = JSONAttribute(null=True)
     token = UnicodeAttribute()  # the customer's link secret (as strong as a manage token); never in staff views
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
@@ -130,6 +133,9 @@ class QuoteModel(Model):
     superseded_by = UnicodeAttribute(null=True)  # the quote_id of the revision sent after it
     job_order_id = UnicodeAttribute(null=True)  # the order accepting created
     estimate_moved = UnicodeAttribute(null=True)  # the step the estimate order was moved to (won, lost)
+    # The answer's confirmation email to the customer (quote_accepted), sent once:
+    # {"status": "sending"|"sent"|"failed"|"no_email", "message_id", "at", "error"}.
+    answer_email = JSONAttribute(null=True)
 
     by_created = QuotesByCreated()
     by_status = QuotesByStatus()

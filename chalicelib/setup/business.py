@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalicelib.core import dates
 from chalicelib.core.errors import Conflict
 from chalicelib.core.validation import Fields
-from chalicelib.setup import catalog, tax
+from chalicelib.setup import catalog, quote_settings, tax
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -69,6 +69,7 @@ def _complete(data: dict) -> dict:
     data["booking"] = {**DEFAULT_BOOKING_RULES, **data.get("booking", {})}
     data.setdefault("opening_hours", {d: [] for d in DAYS})
     data.update(tax.defaults(data))  # country, tax_name, prices_include_tax
+    data["quotes"] = quote_settings.complete(data.get("quotes"))  # validity, reminders, terms, deposit
     data["version"] = int(data.get("version") or 0)  # counts the changes made with PUT /business
     return data
 
@@ -137,12 +138,13 @@ def _changed(body: dict, current: dict) -> dict:
     terms = fields.integer("payment_terms_days", 0, 365, required=False)
     instructions = fields.text("payment_instructions", 1000, required=False, multiline=True)
     tax_changes = tax.read_settings(body, fields)  # country, VAT and company numbers, registered office
+    quotes = quote_settings.read(body, current.get("quotes"), fields) if "quotes" in body else None
     fields.raise_if_errors()
     updated = {**current, "booking": rules}
     for key, value in (("name", name), ("timezone", tz_name), ("currency", currency and currency.upper()),
                        ("opening_hours", hours), ("allow_free_text_items", free_text),
                        ("tax_rate_basis_points", tax_rate), ("payment_terms_days", terms),
-                       ("payment_instructions", instructions)):
+                       ("payment_instructions", instructions), ("quotes", quotes)):
         if value is not None:
             updated[key] = value
     for key, value in contact.items():

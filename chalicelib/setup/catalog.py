@@ -23,6 +23,8 @@ DEFAULT_SETTINGS = {
     "tax_rate_basis_points": 0,
     "payment_terms_days": 14,
     "payment_instructions": "",
+    # Quotes (setup/quote_settings.py): days valid, reminder days after sending, terms, deposit.
+    "quotes": {"validity_days": 30, "reminder_days": [3, 7], "terms": "", "deposit": None},
 }
 
 

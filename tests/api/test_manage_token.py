@@ -130,6 +130,7 @@ def test_the_stand_in_token_is_never_a_way_in(as_):
     """Comparing against the stand-in can only fail: an order without a token is never opened,
     even by the stand-in itself."""
     from chalicelib.booking import manage
+    from chalicelib.core import link_tokens
     from chalicelib.core.errors import NotFound
     from chalicelib.data.models import OrderModel
 
@@ -138,6 +139,6 @@ def test_the_stand_in_token_is_never_a_way_in(as_):
     stored.manage_token = None
     stored.save()
     with pytest.raises(NotFound):
-        manage.load_with_token(order_id, manage._STAND_IN_TOKEN.decode())
+        manage.load_with_token(order_id, link_tokens._STAND_IN.decode())
     with pytest.raises(NotFound):
-        manage.load_with_token("WO-ZZZZZZZZZZ", manage._STAND_IN_TOKEN.decode())
+        manage.load_with_token("WO-ZZZZZZZZZZ", link_tokens._STAND_IN.decode())

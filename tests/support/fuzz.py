@@ -123,7 +123,8 @@ def seed_world(url: str, token: str) -> dict:
             time.sleep(booking["error"]["details"]["retry_after"])
             booking = public.call("POST", "/public/bookings", form)
     orders = admin.call("GET", "/orders")["orders"]
-    scheduled = [o for o in orders if o["step"] == "scheduled" and o["source"] == "phone"]
+    # a job (an estimate has no "in progress" and is never invoiced)
+    scheduled = [o for o in orders if o["step"] == "scheduled" and o["source"] == "phone" and o["kind"] != "estimate"]
     invoice_id = _invoice_an_order(admin, scheduled[0]) if scheduled else None
     time_off = admin.call("POST", "/technicians/tech-3/time-off", {
         "start": f"{today + timedelta(days=30)}T09:00:00+00:00", "end": f"{today + timedelta(days=30)}T12:00:00+00:00",

@@ -289,7 +289,9 @@ def forged_tokens() -> list[str]:
 def test_the_local_system_end_to_end(local_system):
     url = local_system.url
 
-    # forged tokens are refused; the dispatcher sees the three demo orders
+    # forged tokens are refused; the dispatcher sees the three demo orders (one a survey, an
+    # estimate) beside infra/demo_estimates.py's seven estimates and the two jobs their accepted
+    # quotes made
     for token in forged_tokens():
         r = requests.get(f"{url}/orders", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert r.status_code == 401, r.text
@@ -297,7 +299,8 @@ def test_the_local_system_end_to_end(local_system):
     r = requests.get(f"{url}/orders", headers=office, timeout=10)
     assert r.status_code == 200, r.text
     orders = r.json()["orders"]
-    assert len(orders) == 3
+    assert len(orders) == 12
+    assert sum(o["kind"] == "estimate" for o in orders) == 8 and sum(bool(o["quote_id"]) for o in orders) == 2
     job = next(o for o in orders if (o["technician"] or {}).get("id") == "tech-1" and o["step"] == "scheduled")
 
     # the technician sets off; the stream automation emails the customer
