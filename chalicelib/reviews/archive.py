@@ -90,7 +90,14 @@ def to_csv(report: dict) -> str:
     columns = ["entered", "left", "median_minutes", "p90_minutes", "sla_met", "sla_breached", "sla_compliance_percent",
                "backward_moves", "skips", "waiting_at_end"]
     writer.writerow(["workflow_version", "step", "label"] + columns)
-    for version, steps in [("all", report["steps"])] + [(v["workflow_version"], v["steps"]) for v in report["versions"]]:
+
+    def version_label(v: dict):  # another kind's map numbers its own versions: "estimate 1"
+        default = v.get("workflow_id", "default") == "default"
+        return v["workflow_version"] if default else f"{v.get('kind') or v['workflow_id']} {v['workflow_version']}"
+
+    blocks = [("all", report["steps"])] + [(version_label(v), v["steps"]) for v in report["versions"]]
+    blocks += [(f"{key} all", kind["steps"]) for key, kind in (report.get("kinds") or {}).items()]
+    for version, steps in blocks:
         for s in steps:
             writer.writerow([version, _csv_cell(s["step"]), _csv_cell(s["label"])] + [_csv_cell(s[c]) for c in columns])
     return out.getvalue()
@@ -112,7 +119,11 @@ def _staff_ids(review: ReviewModel) -> set[str]:
     """Every staff user id the review mentions: step owners, technicians, who was told, who ran it."""
     report = review.report or {}
     ids = {review.trigger} | {t.get("to") for t in review.told or []}
-    for figures in (report, report.get("previous") or {}):
+    parts = [report, report.get("previous") or {}]
+    for kind in (report.get("kinds") or {}).values():
+        parts += [kind, kind.get("previous") or {}]
+    ids |= {t.get("user_id") for t in (report.get("conversion") or {}).get("by_technician", [])}
+    for figures in parts:
         ids |= {s.get("owner") for s in figures.get("steps", [])}
         ids |= {s.get("owner") for v in figures.get("versions", []) for s in v.get("steps", [])}
         ids |= {v.get("published_by") for v in figures.get("versions", [])}

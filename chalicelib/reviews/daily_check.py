@@ -6,10 +6,11 @@ from datetime import datetime, time, timedelta, timezone
 from chalicelib.core import settings, times
 from chalicelib.data import models
 from chalicelib.data.models import ORDER_LIST_PK, OrderModel, ReviewModel
-from chalicelib.reviews import evaluation, figures, periods, staffing
+from chalicelib.reviews import evaluation, figures, periods, staffing, unanswered_quotes
 from chalicelib.reviews.periods import DAILY, Period
 from chalicelib.reviews.suggestions import human
 from chalicelib.setup import business
+from chalicelib.workflow import kinds
 
 # Today's appointments still in these steps this long after their start have not started.
 NOT_STARTED_AFTER = timedelta(hours=1)
@@ -34,6 +35,7 @@ KINDS = {
     "invoice_overdue": "Overdue invoices",
     staffing.AWAY: "Technician away",
     staffing.DEACTIVATED: "Technician deactivated",
+    unanswered_quotes.KIND: "Quotes waiting for an answer",
 }
 
 
@@ -46,7 +48,9 @@ def _order_item(kind: str, order: OrderModel, step, since: datetime, now: dateti
         "step": step.key,
         "step_label": step.label,
         "owner": step.owner,
+        "workflow_id": order.workflow_id,
         "workflow_version": int(order.workflow_version),
+        "work_kind": order.kind or kinds.kind_for_workflow(order.workflow_id),
         "since": times.iso(since),
         "minutes": round(times.minutes(now - since)),
         "detail": detail,
@@ -89,7 +93,7 @@ def _open_order_items(now: datetime, versions: dict) -> list[dict]:
     for key in sorted(technician_keys | invoicing_keys):
         condition = None if key in technician_keys else OrderModel.step_entered_at <= invoicing_before
         for order in OrderModel.by_step.query(key, condition):
-            pm = versions.get(int(order.workflow_version))
+            pm = figures.order_map(versions, order)
             step = figures.step_of(versions, order)
             if step is None or step.is_end:
                 continue
@@ -132,7 +136,7 @@ def _invoice_items(now: datetime, versions: dict) -> list[dict]:
     before invoicing exists."""
     if not hasattr(models, "InvoiceModel"):
         return []
-    current = versions[max(versions)]
+    current = figures.newest(versions)
     step = (current.step(figures.INVOICED_STEP) if current.has_step(figures.INVOICED_STEP)
             else next((s for s in current.steps if "create_invoice" in s.automations), None))
     base = settings.public_base_url()
@@ -169,10 +173,12 @@ def _invoice_items(now: datetime, versions: dict) -> list[dict]:
 def find_items(now: datetime, zone=None) -> list[dict]:
     """Everything the daily check flags now. Reads only open work: a constant number of Queries
     (per step and per kind), never the history of closed orders."""
-    zone = zone or business.zone()
+    business_settings = business.settings()
+    zone = zone or business.zone(business_settings)
     versions = evaluation.all_versions()
     items = (_past_sla(now, versions) + _open_order_items(now, versions) + _not_started(now, zone, versions)
-             + _invoice_items(now, versions) + staffing.find(now, zone, versions, _order_item))
+             + _invoice_items(now, versions) + staffing.find(now, zone, versions, _order_item)
+             + unanswered_quotes.find(now, zone, versions, business_settings))
     kinds = list(KINDS)
     return sorted(items, key=lambda i: (kinds.index(i["kind"]), i["since"], i["key"]))
 

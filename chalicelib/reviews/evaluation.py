@@ -5,8 +5,10 @@ Figures, per step: orders entering, median and 90th percentile of the time spent
 compliance, rework (a move back to a step earlier in the map's order) and skips (a move past the
 next step in the map's order); overall: cycle time (created to paid), first-visit completion,
 technicians' utilization and, once invoices exist, invoices issued, paid and overdue with the
-days to pay. Figures are given for all orders together and per process-map version, and for the
-period before for comparison. Suggestions say in plain words which step could go, which is the
+days to pay. Figures are given for all orders together, per kind of work (`kinds`: each kind's
+own map and versions, its steps, bottleneck, cycle time, first-visit completion and suggestions)
+and per process-map version, and for the period before for comparison; the quotes and their
+conversion (`conversion`, reviews.conversion) beside them. Suggestions say in plain words which step could go, which is the
 bottleneck and where SLA breaches pile up.
 
 Definitions (the tests hold them):
@@ -19,8 +21,11 @@ Definitions (the tests hold them):
 - Map order: the order of the steps in the order's own map version, without interruption steps
   (on hold, cancelled): moves into or out of those are neither rework nor skips.
 
+Map versions are keyed by (workflow_id, number): every kind of work has its own numbered map.
+
 Reading a period's orders never scans: the open ones come from the `by-step` index (one Query per
-step that is open in some map version: those partitions hold only the orders now in that step),
+step that is open in some map version of any kind: those partitions hold only the orders now in
+that step),
 the closed ones from the sparse `by-closed-month` index (one Query per UTC month from the period's
 start to now; an order with a move in the period closed at or after that move). Each order's
 history is beside it (data.entries): one Query per order reads it.
@@ -29,23 +34,50 @@ from collections import defaultdict
 from datetime import datetime
 
 from chalicelib.core import times
+from chalicelib.core.errors import NotFound
 from chalicelib.data import batch, entries, models
 from chalicelib.data.models import CalendarDayModel, OrderModel
 from chalicelib.invoicing.numbering import invoice_id_for
+from chalicelib.reviews import conversion
 from chalicelib.reviews import figures as reviews_figures
 from chalicelib.reviews import suggestions
 from chalicelib.reviews.figures import INVOICED_STEP, Visit, Window
 from chalicelib.setup import business, technicians
+from chalicelib.workflow import kinds as work_kinds
 from chalicelib.workflow import process_map
 from chalicelib.workflow import versions as workflow_versions
 
+VersionKey = tuple[str, int]  # (workflow_id, number)
 
-def all_versions() -> dict[int, process_map.ProcessMap]:
-    """Every published version by number (the head, then each version: cached per container)."""
-    current = workflow_versions.current()
-    versions = {number: workflow_versions.version(number) for number in range(1, current.version)}
-    versions[current.version] = current
+
+def all_versions(kinds: list | None = None) -> dict[VersionKey, process_map.ProcessMap]:
+    """Every published version of every kind of work's map, by (workflow_id, number): per kind
+    its head (one GetItem), then each earlier version (cached per container). A kind with no map
+    published yet is left out; NotFound when no kind has one."""
+    versions: dict[VersionKey, process_map.ProcessMap] = {}
+    for kind in kinds if kinds is not None else work_kinds.kinds():
+        try:
+            current = workflow_versions.head_of(kind.workflow_id, kind.key)
+        except NotFound:
+            continue
+        for number in range(1, current.version):
+            versions[(kind.workflow_id, number)] = workflow_versions.version(number, kind.workflow_id)
+        versions[(kind.workflow_id, current.version)] = current
+    if not versions:
+        raise NotFound("No process map has been published yet.")
     return versions
+
+
+def of_workflow(versions: dict, workflow_id: str) -> dict[int, process_map.ProcessMap]:
+    """One map's versions by number (the figures of one kind of work)."""
+    return {number: pm for (wid, number), pm in versions.items() if wid == workflow_id}
+
+
+def kind_key(order: OrderModel, by_workflow: dict[str, str]) -> str:
+    """`kinds.kind_of(order)` from a registry already read (no Query per order)."""
+    if order.kind:
+        return order.kind
+    return by_workflow.get(order.workflow_id or process_map.WORKFLOW_ID, work_kinds.LEGACY_KIND)
 
 
 def period_orders(since: datetime, now: datetime, versions: dict) -> list[OrderModel]:
@@ -135,24 +167,35 @@ def _bottleneck(steps: list[dict]) -> dict | None:
     return {key: worst[key] for key in ("step", "label", "median_minutes", "p90_minutes", "sla_minutes")}
 
 
+def _version_order(key: VersionKey) -> tuple:
+    return (key[0] != process_map.WORKFLOW_ID, key[0], key[1])
+
+
 def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: datetime) -> dict:
     all_visits = [v for o in orders for v in reviews_figures.visits(o)]
-    by_version: dict[int, list[Visit]] = defaultdict(list)
+    by_version: dict[VersionKey, list[Visit]] = defaultdict(list)
     for visit in all_visits:
-        by_version[visit.version].append(visit)
+        by_version[(visit.workflow_id, visit.version)].append(visit)
     start, end = window.start, window.end
-    active = {v.version for v in all_visits if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}
+
+    def moved(v: Visit) -> bool:
+        return reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)
+
+    active = {(v.workflow_id, v.version) for v in all_visits if moved(v)}
     steps = reviews_figures.step_figures(all_visits, versions, start, end, now)
     per_version = []
-    for number in sorted(active):
-        version_steps = reviews_figures.step_figures(by_version[number], {number: versions[number]} if number in versions else versions, start, end, now)
+    for key in sorted(active, key=_version_order):
+        pm = reviews_figures.version_of(versions, *key)
+        version_steps = reviews_figures.step_figures(by_version[key], {key: pm} if pm is not None else versions, start, end, now)
         per_version.append({
-            "workflow_version": number,
-            "orders": len({v.order_id for v in by_version[number] if reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)}),
+            "workflow_id": key[0],
+            "kind": getattr(pm, "kind", None) or work_kinds.kind_for_workflow(key[0]),
+            "workflow_version": key[1],
+            "orders": len({v.order_id for v in by_version[key] if moved(v)}),
             "steps": version_steps,
             "bottleneck": _bottleneck(version_steps),
-            "published_at": times.iso(versions[number].published_at) if number in versions else None,
-            "published_by": versions[number].published_by if number in versions else None,
+            "published_at": times.iso(pm.published_at) if pm is not None else None,
+            "published_by": pm.published_by if pm is not None else None,
         })
     return {
         "from": window.first_day.isoformat(),
@@ -167,9 +210,57 @@ def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: d
     }
 
 
+KIND_FIGURES = ("steps", "bottleneck", "versions", "cycle_time", "first_visit_completion")
+
+
+def _kind_part(figures: dict) -> dict:
+    return {key: figures[key] for key in ("from", "to", *KIND_FIGURES)}
+
+
+def per_kind(kinds: list, orders: list[OrderModel], versions: dict, window: Window, now: datetime) -> dict:
+    """{kind: {label, workflow_id, current_workflow_version, orders, steps, bottleneck, versions,
+    cycle_time, first_visit_completion, previous: {...}, suggestions}}: each kind's figures over
+    its own orders and its own map's versions. A kind with no map published is left out."""
+    by_workflow = {k.workflow_id: k.key for k in kinds}
+    mine: dict[str, list[OrderModel]] = defaultdict(list)
+    for order in orders:
+        mine[kind_key(order, by_workflow)].append(order)
+    before = window.before()
+    answer = {}
+    for kind in kinds:
+        own = of_workflow(versions, kind.workflow_id)
+        if not own:
+            continue
+        kind_orders = [o for o in mine.get(kind.key, []) if (o.workflow_id or process_map.WORKFLOW_ID) == kind.workflow_id]
+        current, previous = figures_for(kind_orders, own, window, now), figures_for(kind_orders, own, before, now)
+        answer[kind.key] = {
+            "label": kind.label,
+            "workflow_id": kind.workflow_id,
+            "current_workflow_version": max(own),
+            "orders": sum(v["orders"] for v in current["versions"]),
+            **_kind_part(current),
+            "previous": {"orders": sum(v["orders"] for v in previous["versions"]), **_kind_part(previous)},
+            "suggestions": suggestions.suggestions(current["steps"], own, previous),
+        }
+    return answer
+
+
+def overall_suggestions(by_kind: dict, current: dict, previous: dict, versions: dict) -> list[dict]:
+    """What to change: with orders of one kind of work (or none), from the overall figures (as
+    they always were); with orders of several kinds, each kind's own suggestions (a step, its
+    SLA and its bottleneck mean something within one map), each saying its kind (`work_kind`,
+    `kind_label`, and the label before the text)."""
+    busy = [key for key, part in by_kind.items() if part["orders"] or part["previous"]["orders"]]
+    if len(busy) <= 1:
+        return suggestions.suggestions(current["steps"], versions, previous)
+    return [{**s, "work_kind": key, "kind_label": by_kind[key]["label"], "text": f"{by_kind[key]['label']}: {s['text']}"}
+            for key in busy for s in by_kind[key]["suggestions"]]
+
+
 def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
     """The evaluation of `window`, compared with the window of the same length before it."""
-    versions = all_versions()
+    kinds = work_kinds.kinds()
+    versions = all_versions(kinds)
     before = window.before()
     orders = period_orders(before.start, now, versions)
     current, previous = figures_for(orders, versions, window, now), figures_for(orders, versions, before, now)
@@ -177,14 +268,17 @@ def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
         figures["utilization"] = used
     for figures, invoices in zip((current, previous), invoice_figures(orders, [window, before], now)):
         figures["invoices"] = invoices
+    by_kind = per_kind(kinds, orders, versions, window, now)
     return {
         "period": period,
         "date": window.first_day.isoformat(),
         "timezone": str(window.zone),
         "evaluated_at": times.iso(now),
-        "current_workflow_version": max(versions),
+        "current_workflow_version": reviews_figures.newest(versions).version,
         **current,
         "previous": previous,
         "changes": suggestions.changes(current, previous),
-        "suggestions": suggestions.suggestions(current["steps"], versions, previous),
+        "suggestions": overall_suggestions(by_kind, current, previous, versions),
+        "kinds": by_kind,
+        "conversion": conversion.report(window, now, {o.order_id: o for o in orders}),
     }

@@ -1,5 +1,10 @@
 """Process figures, pure: per step, entries, median and 90th percentile time, SLA compliance,
-rework and skips; cycle time and first-visit completion. Plain functions over loaded orders."""
+rework and skips; cycle time and first-visit completion. Plain functions over loaded orders.
+
+`versions` is the map versions the orders follow: keyed by `(workflow_id, number)` when it holds
+several kinds of work's maps (`evaluation.all_versions`), or by number for one map's versions
+(the figures of one kind of work). An order's own map is looked up by its workflow id and version
+either way (`version_of`)."""
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -49,8 +54,56 @@ class Window:
         return Window(self.first_day - timedelta(days=length), self.first_day - timedelta(days=1), self.zone)
 
 
+def version_of(versions: dict, workflow_id: str | None, number) -> process_map.ProcessMap | None:
+    """The map version `number` of the maps stored under `workflow_id`, from either kind of
+    `versions` (by (workflow_id, number), or by number for one map's versions)."""
+    workflow_id = workflow_id or process_map.WORKFLOW_ID
+    found = versions.get((workflow_id, int(number)))
+    if found is None:
+        found = versions.get(int(number))
+        if found is not None and getattr(found, "workflow_id", workflow_id) != workflow_id:
+            return None
+    return found
+
+
+def order_map(versions: dict, order: OrderModel) -> process_map.ProcessMap | None:
+    return version_of(versions, order.workflow_id, order.workflow_version)
+
+
+def _number(key) -> int:
+    return key[1] if isinstance(key, tuple) else key
+
+
+def _workflow(key, pm) -> str:
+    return key[0] if isinstance(key, tuple) else getattr(pm, "workflow_id", process_map.WORKFLOW_ID)
+
+
+def ranked(versions: dict) -> list[process_map.ProcessMap]:
+    """The versions newest first, the legacy map's ("default") before the other kinds' maps."""
+    def rank(key):
+        workflow_id = _workflow(key, versions[key])
+        return (workflow_id != process_map.WORKFLOW_ID, workflow_id, -_number(key))
+    return [versions[key] for key in sorted(versions, key=rank)]
+
+
+def heads(versions: dict) -> list[process_map.ProcessMap]:
+    """The newest version of each map in `versions` (the legacy map's first)."""
+    seen, found = set(), []
+    for pm in ranked(versions):
+        workflow_id = getattr(pm, "workflow_id", process_map.WORKFLOW_ID)
+        if workflow_id not in seen:
+            seen.add(workflow_id)
+            found.append(pm)
+    return found
+
+
+def newest(versions: dict) -> process_map.ProcessMap:
+    """The newest version of the legacy map (or of the first map when there is none)."""
+    return heads(versions)[0]
+
+
 def step_of(versions: dict, order: OrderModel, key: str | None = None) -> process_map.Step | None:
-    pm = versions.get(int(order.workflow_version))
+    pm = order_map(versions, order)
     key = key or order.step
     return pm.step(key) if pm is not None and pm.has_step(key) else None
 
@@ -78,6 +131,7 @@ class Visit:
     entered: datetime
     left: datetime | None
     next_step: str | None
+    workflow_id: str = process_map.WORKFLOW_ID
 
 
 def moves(order: OrderModel) -> list:
@@ -92,7 +146,8 @@ def visits(order: OrderModel) -> list[Visit]:
     for i, entry in enumerate(entries):
         following = entries[i + 1] if i + 1 < len(entries) else None
         result.append(Visit(order.order_id, version, entry.to_step, entry.at,
-                            following.at if following else None, following.to_step if following else None))
+                            following.at if following else None, following.to_step if following else None,
+                            order.workflow_id or process_map.WORKFLOW_ID))
     return result
 
 
@@ -127,18 +182,18 @@ def within(moment: datetime | None, start: datetime, end: datetime) -> bool:
 
 
 def step_info(versions: dict, key: str) -> process_map.Step | None:
-    """The step as the newest version that has it defines it."""
-    for number in sorted(versions, reverse=True):
-        if versions[number].has_step(key):
-            return versions[number].step(key)
+    """The step as the newest version that has it defines it (the legacy map's first)."""
+    for pm in ranked(versions):
+        if pm.has_step(key):
+            return pm.step(key)
     return None
 
 
 def _ordered_keys(versions: dict, keys) -> list[str]:
     """Steps in the newest map's order, then steps only older versions have."""
     ordered = []
-    for number in sorted(versions, reverse=True):
-        ordered += [s.key for s in versions[number].steps if s.key not in ordered]
+    for pm in ranked(versions):
+        ordered += [s.key for s in pm.steps if s.key not in ordered]
     return [k for k in ordered if k in keys]
 
 
@@ -148,7 +203,7 @@ def step_figures(all_visits: list[Visit], versions: dict, start: datetime, end: 
         "next_steps": Counter(), "waiting_at_end": 0,
     })
     for visit in all_visits:
-        pm = versions.get(visit.version)
+        pm = version_of(versions, visit.workflow_id, visit.version)
         step = pm.step(visit.step) if pm is not None and pm.has_step(visit.step) else None
         figures = by_step[visit.step]
         if within(visit.entered, start, end):
@@ -171,7 +226,7 @@ def step_figures(all_visits: list[Visit], versions: dict, start: datetime, end: 
                 figures["sla_breached"] += 1
     # Every step of the newest map, so tables and dashboards keep their rows, and any other step
     # with something to show.
-    shown = {s.key for s in versions[max(versions)].steps} | {
+    shown = {s.key for pm in heads(versions) for s in pm.steps} | {
         key for key, f in by_step.items()
         if f["entered"] or f["durations"] or f["sla_met"] or f["sla_breached"] or f["waiting_at_end"]
     }
@@ -224,7 +279,7 @@ def first_visit(orders: list[OrderModel], versions: dict, start: datetime, end: 
         if reached is None or not within(entries[reached].at, start, end):
             continue
         completed += 1
-        pm = versions.get(int(order.workflow_version))
+        pm = order_map(versions, order)
         before = entries[1:reached]
         interrupted = any(getattr(step_of(versions, order, m.to_step), "interruption", False) for m in before)
         reworked = any(move_kind(pm, m.from_step, m.to_step) == "rework" for m in before)

@@ -14,7 +14,7 @@ from chalicelib.core.validation import parse_date
 from chalicelib.data import batch
 from chalicelib.data.models import OrderModel, ReviewModel, StaffModel
 from chalicelib.data.review_actions import ReviewActionModel
-from chalicelib.reviews import archive, digests, item_actions, periods, staffing
+from chalicelib.reviews import archive, digests, item_actions, periods, report_views, staffing
 from chalicelib.reviews.links import review_link
 from chalicelib.reviews.daily_check import KINDS
 from chalicelib.reviews.periods import DAILY
@@ -72,6 +72,8 @@ def find_item(review: ReviewModel, item_key: str) -> dict:
 
 
 def _todo(item: dict, names: dict) -> str:
+    if item.get("todo"):  # an item that says it itself (an unanswered quote: whom to call)
+        return item["todo"]
     text = TODO.get(item["kind"], "Look into it.").format(step=item.get("step_label") or item.get("step"))
     free = [names.get(t["id"]) or t.get("name") for t in item.get("free_technicians") or []]
     if item["kind"] in (staffing.AWAY, staffing.DEACTIVATED):
@@ -107,6 +109,9 @@ def views(items: list[dict], review: ReviewModel, today: date, notes: dict | Non
             "customer_name": order.customer.name if order is not None and order.customer else None,
             "service_name": order.service_name if order is not None else None,
             "step": item["step"], "step_label": item.get("step_label"),
+            "work_kind": item.get("work_kind"),
+            "quote_id": item.get("quote_id"), "reference": item.get("reference"),
+            "value_cents": item.get("value_cents"), "currency": item.get("currency"),
             "owner": item.get("owner"), "owner_name": names.get(item.get("owner")),
             "since": item["since"], "minutes": item["minutes"], "for": human(item["minutes"]),
             "detail": item["detail"], "todo": _todo(item, names),
@@ -143,14 +148,15 @@ def inbox(user_id: str, today: date) -> dict:
     return {"review": _summary(review), "today": today.isoformat(), "items": awake, "snoozed": snoozed, "counts": counts}
 
 
-def whole_review(period: str, day: str, today: date) -> dict:
-    """GET /reviews/{period}/{date}: a daily review with every item (owners by name, states);
-    an evaluation (weekly to quarterly) as stored, with where its report page is."""
+def whole_review(period: str, day: str, today: date, kind: str | None = None) -> dict:
+    """GET /reviews/{period}/{date}?kind=: a daily review with every item (owners by name,
+    states); an evaluation (weekly to quarterly) as stored, with where its report page is; with
+    `kind`, narrowed to that kind of work (report_views.narrow_report)."""
     review = find_review(period, day)
     if review.period != DAILY:
-        return {**archive.view(review), "link": review_link(review.period, review.date),
-                "report_page": f"#/reports/{review.period}/{review.date}"}
-    report = review.report
+        return {**report_views.narrow_view(archive.view(review), kind), "link": review_link(review.period, review.date),
+                "report_page": f"#/reports/{review.period}/{review.date}" + (f"?kind={kind}" if kind else "")}
+    report = report_views.narrow_report(review.report, kind)
     return {**_summary(review), "timezone": report.get("timezone"), "escalate_after": report.get("escalate_after"),
             "counts": report.get("counts", {}), "escalated": report.get("escalated", 0),
             "items_omitted": report.get("items_omitted", 0), "today": today.isoformat(),

@@ -1,5 +1,6 @@
 """What the office's report pages read besides a stored review: the list of a period's reviews
-(to pick one by date) and a short-lived download link to a review's CSV.
+(to pick one by date), a short-lived download link to a review's CSV, and a report narrowed to
+one kind of work (`?kind=`).
 
 The list is one Query of the reviews table's partition for the period (its hash key), newest
 first, projected to the few attributes a list shows (a report can be large); paging goes on from
@@ -13,6 +14,7 @@ from chalicelib.core.errors import Conflict, ValidationFailed
 from chalicelib.core.validation import parse_date
 from chalicelib.data.models import ReviewModel
 from chalicelib.reviews import archive, periods
+from chalicelib.workflow import kinds as work_kinds
 
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
@@ -87,3 +89,39 @@ def csv_link(params: dict) -> dict:
     }, ExpiresIn=CSV_URL_SECONDS)
     return {"period": review.period, "date": review.date, "filename": filename, "url": url, "expires_in": CSV_URL_SECONDS}
 
+
+
+def check_kind(params: dict) -> str | None:
+    """The `kind` query parameter: None when absent; 422 at `kind` for one the business does not
+    have (one GetItem of the kind)."""
+    key = params.get("kind")
+    if key in (None, ""):
+        return None
+    return work_kinds.kind(key).key
+
+
+def _item_kind(item: dict) -> str:
+    """An item's kind of work; items stored before kinds (and invoice items) are the legacy kind's."""
+    return item.get("work_kind") or work_kinds.LEGACY_KIND
+
+
+def narrow_report(report: dict | None, kind: str | None) -> dict | None:
+    """A report with only `kind`'s parts: an evaluation keeps its overall figures and its
+    conversion, and `kinds` only that kind's (empty when the period saw none of it); a daily
+    check keeps the items of that kind's orders, its counts counted again."""
+    if not kind or not report:
+        return report
+    if report.get("period") == periods.DAILY:
+        items = [i for i in report.get("items", []) if _item_kind(i) == kind]
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[item["kind"]] = counts.get(item["kind"], 0) + 1
+        return {**report, "kind": kind, "items": items, "counts": counts,
+                "escalated": sum(1 for i in items if i.get("escalated"))}
+    kinds = report.get("kinds") or {}
+    return {**report, "kind": kind, "kinds": {kind: kinds[kind]} if kind in kinds else {}}
+
+
+def narrow_view(view: dict, kind: str | None) -> dict:
+    """A review's view (archive.view) narrowed to `kind`."""
+    return {**view, "report": narrow_report(view.get("report"), kind)} if kind else view

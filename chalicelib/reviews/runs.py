@@ -76,6 +76,14 @@ def emit_metrics(report: dict) -> None:
         "InvoicesOverdue": ("Count", invoices.get("overdue")),
         "DaysToPayMedian": ("NoUnit", invoices.get("median_days_to_pay")),
     })
+    quotes = report.get("conversion")
+    if quotes:
+        observability.publish({"period": period}, {
+            "EstimatesBooked": ("Count", quotes["estimates_booked"]),
+            "QuotesSent": ("Count", quotes["sent"]),
+            "QuotesAccepted": ("Count", quotes["accepted"]),
+            "QuoteConversion": ("Percent", quotes["accepted_of_decided_percent"]),
+        })
 
 
 def run_period(period: Period, now: datetime, trigger: str) -> tuple[dict, bool]:

@@ -8,6 +8,7 @@ time off, and per deactivated technician, one Query of the orders' `by-technicia
 from datetime import datetime
 
 from chalicelib.data.models import OrderModel, StaffModel
+from chalicelib.reviews import figures
 from chalicelib.scheduling import time_off
 from chalicelib.setup import technicians
 
@@ -29,8 +30,7 @@ def find(now: datetime, zone, versions: dict, order_item) -> list[dict]:
     items, cache = [], {}
 
     def add(kind, order, since, detail, key_suffix):
-        step = versions.get(int(order.workflow_version))
-        step = step.step(order.step) if step is not None and step.has_step(order.step) else None
+        step = figures.step_of(versions, order)
         if step is None or step.is_end:
             return
         free = time_off.free_instead(order, order.technician_id, cache) if order.appointment_start else []

@@ -22,7 +22,7 @@ def suggestions(steps: list[dict], versions: dict, previous: dict | None = None)
     """What the figures suggest, in plain words: a step to remove, the bottleneck, where a step or
     an owner is missing, and rework worth a look; each with the figures it rests on (`numbers`)."""
     found = []
-    current = versions[max(versions)]
+    current = reviews_figures.newest(versions)
     movable = [s for s in steps if not s["end_step"]]
     for s in movable:
         info = current.step(s["step"]) if current.has_step(s["step"]) else None

@@ -13,12 +13,16 @@ bp = Blueprint(__name__)
 
 @staff_route(bp, "/reports/reviews", ADMIN)
 def get_review(principal):
-    return json_response(archive.find(query(bp)))
+    params = query(bp)
+    kind = report_views.check_kind(params)
+    return json_response(report_views.narrow_view(archive.find(params), kind))
 
 
 @staff_route(bp, "/reports/process", ADMIN)
 def process_report(principal):
-    return json_response(runs.process_report(query(bp), clock.now()))
+    params = query(bp)
+    kind = report_views.check_kind(params)
+    return json_response(report_views.narrow_report(runs.process_report(params, clock.now()), kind))
 
 
 @staff_route(bp, "/reviews/run", ADMIN, methods=("POST",))
@@ -37,7 +41,8 @@ def review_inbox(principal):
 
 @staff_route(bp, "/reviews/{period}/{date}", OFFICE)
 def whole_review(principal, period, date):
-    return json_response(inbox.whole_review(period, date, inbox.local_today(clock.now())))
+    kind = report_views.check_kind(query(bp))
+    return json_response(inbox.whole_review(period, date, inbox.local_today(clock.now()), kind))
 
 
 @staff_route(bp, "/reviews/{period}/{date}/items/{item_key}/acknowledge", OFFICE, methods=("POST",))

@@ -16,6 +16,7 @@ const KINDS = {
   invoice_overdue: 'Overdue invoices',
   technician_away: 'Technician away',
   technician_deactivated: 'Technician deactivated',
+  quote_unanswered: 'Quotes waiting for an answer',
 };
 const TOLD = { sent: 'sent', sending: 'being sent', unknown: 'may have been sent', failed: 'failed' };
 
@@ -55,7 +56,7 @@ function dailyPage(review) {
     person(people, i.owner, 'nobody (the admins)'),
     `${dateTime(i.since)} (${minutes(i.minutes)})`,
     `${i.checks}${i.escalated ? ' (escalated)' : ''}`,
-    i.detail,
+    i.todo ? `${i.detail} ${i.todo}` : i.detail,
   ]);
   const told = review.told || [];
   return el('div', { class: 'of-reports-daily' },

@@ -2,12 +2,15 @@
  * before, the bottleneck and the suggestions with the numbers behind them, then the charts (each
  * with its numbers as a table): time in each step against its SLA, SLA compliance, utilisation
  * per technician, this period against the one before, and the process-map versions side by side
- * when the period saw more than one. Staff by name (the review's `people`), never by id. */
+ * when the period saw more than one; the quotes and their conversion (reports-conversion.js).
+ * With a kind of work chosen, the process figures are that kind's (`report.kinds`). Staff by
+ * name (the review's `people`), never by id. */
 
-import { el } from '../dom.js';
+import { el, uid } from '../dom.js';
 import { dateTime, plural } from '../format.js';
 import { barChart, figure, legend, table } from './charts.js';
 import { change, days, hours, minutes, percent, person, range, workHours } from './reports-common.js';
+import { conversionSection, kindsSection } from './reports-conversion.js';
 
 const TIME_SERIES = [
   { key: 'median', label: 'Median time', className: 'of-chart-bar--median' },
@@ -230,8 +233,19 @@ function comparisonChart(report) {
   });
 }
 
-function versionsSection(report, people) {
+/** A version's name: "Version 2", or with another kind of work's map beside the legacy one's,
+ * "Estimate, version 1" (every kind numbers its own versions). */
+function versionName(v, kinds, mixed) {
+  if (!mixed) return `Version ${v.workflow_version}`;
+  const label = (kinds[v.kind] || {}).label || v.kind || v.workflow_id;
+  return `${label}, version ${v.workflow_version}`;
+}
+
+function versionsSection(report, people, title) {
   const versions = report.versions || [];
+  const kinds = report.kinds || {};
+  const mixed = new Set(versions.map((v) => v.workflow_id || 'default')).size > 1;
+  const name = (v) => versionName(v, kinds, mixed);
   if (versions.length < 2) {
     return el('p', { class: 'of-reports-note' }, versions.length
       ? `Every order in this period followed process map version ${versions[0].workflow_version}.`
@@ -242,27 +256,28 @@ function versionsSection(report, people) {
   versions.forEach((v) => movable(v.steps).forEach((s) => { if (!keys.includes(s.step)) keys.push(s.step); info[s.step] = info[s.step] || s; }));
   const byVersion = versions.map((v) => Object.fromEntries((v.steps || []).map((s) => [s.step, s])));
   const classes = ['of-chart-bar--v1', 'of-chart-bar--v2', 'of-chart-bar--v3', 'of-chart-bar--v4'];
-  const series = versions.map((v, i) => ({ key: `v${v.workflow_version}`, label: `Version ${v.workflow_version}`, className: classes[i % classes.length] }));
+  const series = versions.map((v, i) => ({ key: `v${i}`, label: name(v), className: classes[i % classes.length] }));
   const rows = keys.map((key) => ({
     label: info[key].label,
     note: info[key].sla_minutes ? `SLA ${minutes(info[key].sla_minutes)}` : 'no SLA',
-    values: Object.fromEntries(versions.map((v, i) => [`v${v.workflow_version}`, byVersion[i][key] ? ratio(byVersion[i][key].median_minutes, info[key].sla_minutes) : null])),
-    texts: Object.fromEntries(versions.map((v, i) => [`v${v.workflow_version}`, byVersion[i][key] ? `v${v.workflow_version}: ${minutes(byVersion[i][key].median_minutes)}` : ''])),
+    values: Object.fromEntries(versions.map((v, i) => [`v${i}`, byVersion[i][key] ? ratio(byVersion[i][key].median_minutes, info[key].sla_minutes) : null])),
+    texts: Object.fromEntries(versions.map((v, i) => [`v${i}`, byVersion[i][key] ? `${mixed ? name(v) : `v${v.workflow_version}`}: ${minutes(byVersion[i][key].median_minutes)}` : ''])),
     empty: 'no times',
   }));
   const scale = slaScale(rows.flatMap((r) => Object.values(r.values)));
   const cards = versions.map((v) => el('div', { class: 'of-card of-reports-version' },
-    el('h3', { class: 'of-reports-version-title' }, `Version ${v.workflow_version}`),
+    el('h3', { class: 'of-reports-version-title' }, name(v)),
     el('p', { class: 'of-muted' }, v.published_at ? `Published ${dateTime(v.published_at)} by ${person(people, v.published_by)}` : ''),
     el('p', {}, `${plural(v.orders, 'order')} moved in the period.`,
       v.bottleneck ? ` Bottleneck: ${v.bottleneck.label} (median ${minutes(v.bottleneck.median_minutes)}).` : ''),
     table({
-      caption: `Version ${v.workflow_version}, per step`,
+      caption: `${name(v)}, per step`,
       columns: [{ label: 'Step' }, { label: 'Orders in', numeric: true }, { label: 'Median', numeric: true }, { label: '90th percentile', numeric: true }, { label: 'SLA compliance', numeric: true }],
       rows: movable(v.steps).map((s) => [s.label, s.entered, minutes(s.median_minutes), minutes(s.p90_minutes), percent(s.sla_compliance_percent)]),
     })));
-  return el('section', { class: 'of-section', 'aria-labelledby': 'of-reports-versions-title' },
-    el('h2', { class: 'of-heading', id: 'of-reports-versions-title' }, 'Process map versions side by side'),
+  const headingId = uid('of-reports-versions-title');
+  return el('section', { class: 'of-section', 'aria-labelledby': headingId },
+    el('h2', { class: 'of-heading', id: headingId }, title || 'Process map versions side by side'),
     el('div', { class: 'of-reports-versions', style: `--of-versions: ${versions.length}` }, cards),
     figure({
       title: 'Median time per step in each version',
@@ -270,21 +285,54 @@ function versionsSection(report, people) {
       legend: legend(series, 'SLA'),
       chart: barChart({ title: 'Median time per step in each process map version', series, rows, reference: { value: 1, text: 'SLA' }, ...scale,
         width: 1100, labelWidth: 150, valueWidth: 150,
-        description: keys.map((key) => `${info[key].label}: ${versions.map((v, i) => `version ${v.workflow_version} ${byVersion[i][key] ? minutes(byVersion[i][key].median_minutes) : 'not in the map'}`).join(', ')}`).join('; ') + '.' }),
+        description: keys.map((key) => `${info[key].label}: ${versions.map((v, i) => `${name(v).toLowerCase()} ${byVersion[i][key] ? minutes(byVersion[i][key].median_minutes) : 'not in the map'}`).join(', ')}`).join('; ') + '.' }),
     }));
 }
 
-function evaluationPage(review) {
-  const report = review.report;
+/** The report as one kind of work's page: its steps, versions, bottleneck, cycle time, first-visit
+ * completion and suggestions; utilisation and invoices stay the whole business's. */
+function forKind(report, kind) {
+  const part = kind && report.kinds ? report.kinds[kind] : null;
+  if (!part) return report;
+  return { ...report, ...part, previous: { ...(report.previous || {}), ...(part.previous || {}) }, changes: null };
+}
+
+/** The versions side by side for every kind of work: each kind's own versions (a version is
+ * compared with another version of the same map), or a note when each kind followed one. */
+function versionSections(whole, people) {
+  const kinds = Object.values(whole.kinds || {});
+  if (!kinds.length) return versionsSection(whole, people); // a report from before kinds of work
+  const several = kinds.filter((k) => (k.versions || []).length >= 2);
+  if (!several.length) {
+    const used = kinds.filter((k) => (k.versions || []).length === 1);
+    return el('p', { class: 'of-reports-note' }, used.length
+      ? `Each kind of work followed one version of its map in this period: ${used.map((k) => `${k.label}, version ${k.versions[0].workflow_version}`).join('; ')}.`
+      : 'No order moved in this period.');
+  }
+  return several.map((k) => versionsSection(k, people,
+    kinds.length > 1 ? `Process map versions side by side: ${k.label}` : null));
+}
+
+function evaluationPage(review, ctx, kind) {
+  const whole = review.report;
   const people = review.people || {};
+  const missing = kind && !(whole.kinds || {})[kind];
+  const report = forKind(whole, kind);
+  if (missing) {
+    return el('div', { class: 'of-reports-evaluation' },
+      el('p', { class: 'of-reports-note', role: 'status' }, 'No order of this kind of work moved in this period, or its map was not published yet.'),
+      conversionSection(whole));
+  }
   return el('div', { class: 'of-reports-evaluation' },
+    kindsSection(whole, kind),
     keyFigures(report),
     bottleneckBox(report, people),
     timeChart(report, people),
     suggestionList(report),
     el('div', { class: 'of-grid-2 of-reports-charts' }, complianceChart(report), utilisationChart(report, people)),
     comparisonChart(report),
-    versionsSection(report, people));
+    conversionSection(whole),
+    kind ? versionsSection(report, people) : versionSections(whole, people));
 }
 
 export { evaluationPage };

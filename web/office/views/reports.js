@@ -4,9 +4,14 @@
  * against its SLA, SLA compliance, the bottleneck, cycle time, first-visit completion,
  * utilisation per technician, days to pay, the period before and the map versions side by side,
  * and the suggestions with their numbers (reports-evaluation.js); for the daily check, what it
- * flagged (reports-daily.js). Both with a CSV download. A dispatcher is told reports are for admins.
+ * flagged (reports-daily.js). Both with a CSV download. A kind of work (GET /workflow/kinds) may be
+ * chosen: it rides in the hash query (`#/reports/weekly/2026-11-23?kind=estimate`) and the review is
+ * read for it (`?kind=`): the evaluation's process figures are then that kind's, the daily check's
+ * items those of its orders. The quotes and their conversion are in every evaluation
+ * (reports-conversion.js). A dispatcher is told reports are for admins.
  *
- * API: GET /reports/reviews/list, GET /reports/reviews, GET /reports/reviews/csv, POST /reviews/run. */
+ * API: GET /reports/reviews/list, GET /reports/reviews, GET /reports/reviews/csv, POST /reviews/run,
+ * GET /workflow/kinds. */
 
 import { api } from '../api.js';
 import { el, fill, alertBox, button, field, say, alarm, focusOn } from '../dom.js';
@@ -33,7 +38,21 @@ async function mount(root, ctx) {
   const [partPeriod, partDate] = ctx.parts;
   const period = isPeriod(partPeriod) ? partPeriod : (isPeriod(ctx.query.get('period')) ? ctx.query.get('period') : 'weekly');
   const date = isPeriod(partPeriod) && validDay(partDate) ? partDate : null;
-  return date ? reviewPage(root, ctx, period, date) : listPage(root, ctx, period);
+  const kind = (ctx.query.get('kind') || '').trim();
+  return date ? reviewPage(root, ctx, period, date, kind) : listPage(root, ctx, period, kind);
+}
+
+const reportHash = (period, date, kind) => `#/reports/${period}${date ? `/${date}` : ''}`
+  + (kind ? `?kind=${encodeURIComponent(kind)}` : '');
+
+let kindsCache = null;
+/** The business's kinds of work, once per page load ([] when they cannot be read: "All" still works). */
+function workKinds() {
+  kindsCache = kindsCache || api('/workflow/kinds').then((r) => {
+    const list = Array.isArray(r.data) ? r.data : (r.data && r.data.kinds) || [];
+    return list.map((k) => ({ key: k.key || k, label: k.label || k.key || k }));
+  }, () => { kindsCache = null; return []; });
+  return kindsCache;
 }
 
 // --- choosing a review ------------------------------------------------------------------------------
@@ -43,16 +62,25 @@ async function listReviews(period) {
 }
 
 /** The card to choose a period and one of its reviews, and to run the period's review now. */
-function chooser(ctx, period, date, listed) {
+function chooser(ctx, period, date, listed, kind) {
   const periodSelect = el('select', { name: 'period' },
     PERIODS.map(([key, label]) => el('option', { value: key, selected: key === period ? true : null }, label)));
   const reviewSelect = el('select', { name: 'review' });
+  const kindSelect = el('select', { name: 'kind' }, el('option', { value: '' }, 'All kinds of work'));
   const periodField = field({ label: 'Period', control: periodSelect });
   const reviewField = field({ label: 'Review', control: reviewSelect });
+  const kindField = field({ label: 'Kind of work', control: kindSelect });
+  workKinds().then((kinds) => {
+    kinds.forEach((k) => kindSelect.append(el('option', { value: k.key, selected: k.key === kind ? true : null }, k.label)));
+    if (kind && !kinds.some((k) => k.key === kind)) kindSelect.append(el('option', { value: kind, selected: true }, kind));
+  });
   const show = button('Show', () => {
-    if (reviewSelect.value) ctx.go(`#/reports/${periodSelect.value}/${reviewSelect.value}`);
-    else ctx.go(`#/reports?period=${periodSelect.value}`);
+    if (reviewSelect.value) ctx.go(reportHash(periodSelect.value, reviewSelect.value, kindSelect.value));
+    else ctx.go(reportHash(periodSelect.value, null, kindSelect.value));
   }, { kind: 'secondary' });
+  kindSelect.addEventListener('change', () => {
+    if (date && reviewSelect.value) ctx.go(reportHash(periodSelect.value, reviewSelect.value, kindSelect.value));
+  });
   const runHint = el('p', { class: 'of-hint of-reports-run-hint' });
   const run = button('Run now', () => runNow(ctx, periodSelect.value, run));
 
@@ -84,7 +112,7 @@ function chooser(ctx, period, date, listed) {
   fillReviews(listed);
   describeRun();
   return el('section', { class: 'of-card of-reports-chooser', 'aria-label': 'Choose a review' },
-    el('div', { class: 'of-toolbar' }, periodField.element, reviewField.element, show,
+    el('div', { class: 'of-toolbar' }, periodField.element, reviewField.element, kindField.element, show,
       el('div', { class: 'of-reports-run' }, runHint, run)));
 }
 
@@ -109,7 +137,7 @@ async function runNow(ctx, period, control) {
 
 // --- #/reports: the period's reviews -----------------------------------------------------------------
 
-async function listPage(root, ctx, period) {
+async function listPage(root, ctx, period, kind) {
   const heading = el('h1', { class: 'of-title' }, 'Reports');
   fill(root, el('div', { class: 'of-reports' }, heading, el('p', { class: 'of-loading' }, 'Loading…')));
   let data;
@@ -122,7 +150,7 @@ async function listPage(root, ctx, period) {
   }
   const label = PERIODS.find(([key]) => key === period)[1];
   const rows = data.reviews.map((r) => el('tr', {},
-    el('th', { scope: 'row' }, el('a', { href: `#/reports/${period}/${r.date}` }, range(r.from, r.to))),
+    el('th', { scope: 'row' }, el('a', { href: reportHash(period, r.date, kind) }, range(r.from, r.to))),
     el('td', {}, r.status === 'done' ? 'Done' : 'Running'),
     el('td', {}, capital(r.run_by || 'a former staff member')),
     el('td', {}, r.finished_at ? dateTime(r.finished_at) : '–')));
@@ -135,7 +163,7 @@ async function listPage(root, ctx, period) {
   fill(root, el('div', { class: 'of-reports' },
     el('div', { class: 'of-screen-head' }, el('div', {}, heading,
       el('p', { class: 'of-subtitle' }, 'The daily check and the evaluations of the process, as they were run.'))),
-    chooser(ctx, period, null, data),
+    chooser(ctx, period, null, data, kind),
     el('section', { class: 'of-section', 'aria-labelledby': 'of-reports-list-title' },
       el('h2', { class: 'of-heading', id: 'of-reports-list-title' }, `${label}s`), list)));
   say(`${data.reviews.length} ${PERIOD_NAMES[period]}${data.reviews.length === 1 ? '' : 's'} listed.`);
@@ -160,7 +188,7 @@ async function downloadCsv(period, date, control) {
   }
 }
 
-async function reviewPage(root, ctx, period, date) {
+async function reviewPage(root, ctx, period, date, kind) {
   const name = PERIOD_NAMES[period];
   const heading = el('h1', { class: 'of-title' }, capital(name));
   fill(root, el('div', { class: 'of-reports' }, heading, el('p', { class: 'of-loading' }, 'Loading…')));
@@ -168,11 +196,11 @@ async function reviewPage(root, ctx, period, date) {
   let listed = null;
   try {
     [review, listed] = await Promise.all([
-      api('/reports/reviews', { query: { period, date } }).then((r) => r.data),
+      api('/reports/reviews', { query: { period, date, kind } }).then((r) => r.data),
       listReviews(period).catch(() => null),
     ]);
   } catch (error) {
-    fill(root, el('div', { class: 'of-reports' }, heading, chooser(ctx, period, date, listed),
+    fill(root, el('div', { class: 'of-reports' }, heading, chooser(ctx, period, date, listed, kind),
       alertBox(error.status === 404 ? 'info' : 'error', error.status === 404 ? `No ${name} for ${range(date)}` : `The ${name} could not be loaded`,
         error.message, error.status === 404 ? null : button('Try again', () => ctx.refresh()))));
     return { title: capital(name), heading };
@@ -188,10 +216,10 @@ async function reviewPage(root, ctx, period, date) {
     report.timezone ? ` · times in ${report.timezone.replace(/_/g, ' ')}` : '');
   const body = !review.report
     ? [alertBox('info', 'This review is still running', 'Its report appears here once it is done.')]
-    : period === 'daily' ? dailyPage(review, ctx) : evaluationPage(review, ctx);
+    : period === 'daily' ? dailyPage(review, ctx) : evaluationPage(review, ctx, kind);
   fill(root, el('div', { class: 'of-reports' },
     el('div', { class: 'of-screen-head' }, el('div', {}, heading, subtitle), el('div', { class: 'of-toolbar' }, csv)),
-    chooser(ctx, period, review.date, listed),
+    chooser(ctx, period, review.date, listed, kind),
     body));
   say(`${capital(name)} of ${range(report.from || review.date, report.to || review.date)} shown.`);
   return { title: `${capital(name)} ${review.date}`, heading };
