@@ -9,7 +9,8 @@
  *   store.js, queue.js         IndexedDB; the queue of changes and its replay
  *   data.js                    what the app knows: orders, jobs, price list, process map
  *   signature.js               the signature pad
- *   views/*.js                 the screens: signin, day, job (job-actions, job-record), changes
+ *   views/*.js                 the screens: signin, day, job (job-actions, job-quote, job-record),
+ *                              quote (the quote builder, quote-totals), changes
  *
  * How changes reach the server
  *   Every change the technician makes is first written to a queue in IndexedDB (a photo keeps
@@ -38,6 +39,7 @@ import { store } from './store.js';
 import { changesView } from './views/changes.js';
 import { dayView } from './views/day.js';
 import { jobView } from './views/job.js';
+import { quoteView } from './views/quote.js';
 import { signInView } from './views/signin.js';
 
 // --- the shell: bar, connection line ------------------------------------------------------
@@ -101,6 +103,7 @@ var current = null; // the view on screen: {name, update(), ...}
 function route() {
   var hash = location.hash.replace(/^#\/?/, '');
   var parts = hash.split('/');
+  if (parts[0] === 'job' && parts[1] && parts[2] === 'quote') return { name: 'quote', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'job' && parts[1]) return { name: 'job', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'day' && validDay(parts[1])) return { name: 'day', date: parts[1] };
   if (parts[0] === 'changes') return { name: 'changes' };
@@ -122,6 +125,7 @@ function show(options) {
     current = signInView(options.message);
   } else {
     if (next.name === 'job') current = jobView(next.id);
+    else if (next.name === 'quote') current = quoteView(next.id);
     else if (next.name === 'changes') current = changesView();
     else current = dayView(next.date);
   }
@@ -235,7 +239,7 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
 
 // For tests and debugging: the queue as plain data (no Blobs).
 window.techApp = {
-  pending: function () { return mine().map(function (i) { return { type: i.type, status: i.status, key: i.key, order_id: i.order_id, error: i.error || null }; }); },
+  pending: function () { return mine().map(function (i) { return { type: i.type, status: i.status, key: i.key, order_id: i.order_id, error: i.error || null, attempts: i.attempts }; }); },
   flush: flush,
 };
 

@@ -12,6 +12,9 @@ import { keep, kept } from './store.js';
 var MOVES = {
   en_route: { button: 'On my way', verb: 'set off', done: 'You are on your way', kind: 'primary' },
   in_progress: { button: 'Start job', verb: 'start the job', done: 'Job started', kind: 'primary' },
+  // An estimate's visit (its map: en_route -> on_site -> quoted): on site is its "Start"; it
+  // moves on to `quoted` by sending a quote (views/quote.js), not by a button of its own.
+  on_site: { button: 'Start visit', verb: 'start the visit', done: 'You are on site', kind: 'primary' },
   completed: { button: 'Complete job', verb: 'complete the job', done: 'Job completed', kind: 'success' },
   on_hold: { button: 'Put on hold', verb: 'put the job on hold', done: 'Job put on hold', kind: 'hold' },
 };
@@ -35,7 +38,11 @@ var state = {
   orders: {}, // order_id -> the newest order the server sent (GET or an action's answer)
   jobs: {}, // order_id -> the job as the day's list gave it (maps_url, date)
   priceList: null, // [{id, name, unit_price_cents, unit}]
-  workflow: null, // the process map (GET /workflow)
+  workflow: null, // the process map of the legacy kind, installation (GET /workflow)
+  workflows: {}, // kind -> its process map (GET /workflow?kind=), for orders of other kinds
+  kinds: null, // the kinds of work with their services (GET /workflow/kinds), for quotes
+  business: null, // the business's settings (GET /business): tax, quote validity and deposit
+  quotes: {}, // order_id -> the quotes of the order the server sent (GET /orders/{id}/quotes, a send's answer)
   network: navigator.onLine === false ? 'offline' : 'online', // online | offline | unreachable
   retryAt: null,
   offline: {}, // order_id -> when the kept copy on screen was saved (null: fresh from the server)
@@ -60,8 +67,13 @@ function priceItem(id) {
   return (state.priceList || []).filter(function (p) { return p.id === id; })[0] || null;
 }
 
+/** The kind of work of an order (orders from before kinds are installations). */
+function kindOf(order) { return (order && order.kind) || 'installation'; }
+
+/** The process map the order follows: its kind's (the legacy kind's is GET /workflow). */
 function workflowFor(order) {
-  var wf = state.workflow;
+  var kind = kindOf(order);
+  var wf = kind === 'installation' ? state.workflows.installation || state.workflow : state.workflows[kind] || null;
   if (!wf || !order || (order.workflow_version && wf.version !== order.workflow_version)) return null;
   return wf;
 }
@@ -71,7 +83,7 @@ function stepOf(wf, key) {
 }
 
 function stepLabel(key, order) {
-  var step = stepOf(workflowFor(order) || state.workflow, key);
+  var step = stepOf(workflowFor(order) || (kindOf(order) === 'installation' ? state.workflow : state.workflows[kindOf(order)]), key);
   return step ? step.label : String(key || '').replace(/_/g, ' ').replace(/^./, function (c) { return c.toUpperCase(); });
 }
 
@@ -93,7 +105,9 @@ function loadReference() {
       state.priceList = (data.items || []).filter(function (p) { return p.active !== false; });
     }],
     ['/workflow', 'workflow', function (data) { state.workflow = data; }],
+    ['/workflow/kinds', 'work-kinds', function (data) { state.kinds = data; }],
     ['/business', 'business', function (data) {
+      state.business = data;
       savePrefs({ business: data.name || '', currency: data.currency || prefs.currency, timezone: data.timezone || prefs.timezone });
       resetFormatters();
       renderBusinessName();
@@ -107,7 +121,52 @@ function loadReference() {
         if (!r.offlineCopy) keep(job[1], r.data);
       }).catch(function () { /* offline: the kept copy stands */ });
     });
-  })).then(function () { refreshView(); });
+  })).then(function () {
+    refreshView();
+    // the maps of the other kinds of work (an estimate's steps are not an installation's)
+    var others = ((state.kinds && state.kinds.kinds) || []).map(function (k) { return k.key; })
+      .filter(function (k) { return k !== 'installation'; });
+    return Promise.all(others.map(loadWorkflow)).then(function () { if (others.length) refreshView(); });
+  });
+}
+
+/** The process map of a kind of work, from the network, else the copy kept on the phone. */
+function loadWorkflow(kind) {
+  var name = 'workflow:' + kind;
+  return kept(name).then(function (saved) {
+    if (saved && !state.workflows[kind]) state.workflows[kind] = saved.value;
+    return api('/workflow?kind=' + encodeURIComponent(kind)).then(function (r) {
+      state.workflows[kind] = r.data;
+      if (!r.offlineCopy) keep(name, r.data);
+    }).catch(function () { /* offline, or no such kind: the kept copy stands */ });
+  });
+}
+
+/** The quotes of an order (network first, else the kept copy); resolves the list or null. */
+function loadQuotes(orderId) {
+  var name = 'quotes:' + orderId;
+  return api('/orders/' + encodeURIComponent(orderId) + '/quotes').then(function (r) {
+    var data = r.data || {};
+    var list = Array.isArray(data) ? data : data.quotes || data.items || [];
+    state.quotes[orderId] = list;
+    if (!r.offlineCopy) keep(name, list);
+    return list;
+  }, function (error) {
+    if (error.status === 401) throw error;
+    return kept(name).then(function (saved) {
+      if (saved && !state.quotes[orderId]) state.quotes[orderId] = saved.value;
+      return state.quotes[orderId] || null;
+    });
+  });
+}
+
+/** A quote the server answered (a send): it replaces the same quote in the order's list. */
+function rememberQuote(quote) {
+  if (!quote || !quote.quote_id || !quote.order_id) return;
+  var list = (state.quotes[quote.order_id] || []).filter(function (q) { return q.quote_id !== quote.quote_id; });
+  list.unshift(quote);
+  state.quotes[quote.order_id] = list;
+  keep('quotes:' + quote.order_id, list);
 }
 
 // --- data loading -------------------------------------------------------------------------
@@ -192,6 +251,7 @@ function overlay(order) {
   var view = copy(order);
   view.waiting = 0;
   view.stepWaiting = false;
+  view.quotesWaiting = []; // quotes to send: {item, sending}
   forOrder(order.order_id).forEach(function (item) {
     if (item.status === 'failed') return;
     var mark = { waiting: true, sending: item.seq === sendingSeq, seq: item.seq };
@@ -221,6 +281,15 @@ function overlay(order) {
       });
     } else if (item.type === 'photo') {
       view.photos.push(Object.assign({ id: 'queued-' + item.seq, url: objectUrl(item), uploaded_at: item.created_at }, mark));
+    } else if (item.type === 'quote') {
+      view.quotesWaiting.push(Object.assign({ item: item }, mark));
+      // Sending the quote moves an estimate on to `quoted` (the server does it): shown as waiting.
+      var from = stepOf(workflowFor(order), view.step);
+      if (from && from.next.indexOf('quoted') >= 0) {
+        view.step = 'quoted';
+        view.step_label = stepLabel('quoted', order);
+        view.stepWaiting = mark;
+      }
     } else if (item.type === 'signature') {
       view.signature = Object.assign({ url: 'data:image/png;base64,' + body.image_png_base64, signed_by: body.signed_by, at: item.created_at }, mark);
     }
@@ -232,10 +301,10 @@ function overlay(order) {
 
 /** An order made from the day's list entry, for a job never opened with a signal. */
 function basicOrder(job) {
-  var wf = state.workflow;
+  var wf = workflowFor({ kind: job.kind });
   var order = {
-    order_id: job.order_id, step: job.step, step_label: job.step_label, version: job.version,
-    workflow_version: wf ? wf.version : null, customer: job.customer, address: job.address,
+    order_id: job.order_id, kind: job.kind || null, step: job.step, step_label: job.step_label, version: job.version,
+    workflow_version: job.workflow_version || (wf ? wf.version : null), customer: job.customer, address: job.address,
     appointment: job.appointment, service_name: job.service_name, description: job.description,
     line_items: [], total_cents: 0, notes: [], history: [], photos: [], signature: null,
   };
@@ -243,4 +312,4 @@ function basicOrder(job) {
   return order;
 }
 
-export { MOVES, SITE_CONDITIONS, state, rememberOrder, priceItem, workflowFor, stepOf, stepLabel, nextStepsFrom, loadReference, loadJobs, loadOrder, prefetch, overlay, basicOrder };
+export { MOVES, SITE_CONDITIONS, state, rememberOrder, priceItem, kindOf, workflowFor, stepOf, stepLabel, nextStepsFrom, loadReference, loadWorkflow, loadQuotes, rememberQuote, loadJobs, loadOrder, prefetch, overlay, basicOrder };

@@ -17,7 +17,7 @@
 
 import { ApiError, api, fetchWithin, uuid, signedIn, me } from './api.js';
 import { refreshView, changed, setNetwork, sessionExpired } from './app.js';
-import { MOVES, state, rememberOrder, priceItem, stepLabel, loadOrder } from './data.js';
+import { MOVES, state, rememberOrder, rememberQuote, priceItem, stepLabel, loadOrder } from './data.js';
 import { say, alarm } from './dom.js';
 import { plural, megabytes, shorten } from './format.js';
 import { store } from './store.js';
@@ -120,6 +120,7 @@ function describe(item) {
     }
     case 'photo': return 'Photo' + (item.photo && item.photo.size ? ' (' + megabytes(item.photo.size) + ')' : '');
     case 'signature': return 'Signature of ' + body.signed_by;
+    case 'quote': return 'Quote' + (body.title ? ': “' + shorten(body.title, 40) + '”' : '') + ' to ' + (item.customer_email || 'the customer');
     default: return 'Change';
   }
 }
@@ -172,8 +173,11 @@ async function flushOnce() {
     try {
       var order = await send(item);
       sendingSeq = null;
-      if (order && order.order_id) rememberOrder(order);
+      if (item.type === 'quote') rememberQuote(order);
+      else if (order && order.order_id) rememberOrder(order);
       drop(item);
+      // A sent quote moved the estimate on (to `quoted`) on the server: read the order again.
+      if (item.type === 'quote') loadOrder(item.order_id).then(function () { changed(); }).catch(function () {});
       sentAny = true;
       retryDelay = 0;
       setNetwork('online');
@@ -204,7 +208,8 @@ function isTemporary(item, error) {
   if (error.status === 0 || error.status === 408 || error.status === 429) return true;
   if (error.status >= 500) return item.attempts < SERVER_ERROR_TRIES;
   // 409 on a note, an item, a photo or the signature: someone wrote at the same moment.
-  if (error.status === 409 && item.type !== 'transition') return item.attempts < SERVER_ERROR_TRIES;
+  // (A quote's 409 says the order cannot take it, e.g. it was closed: that is for the technician.)
+  if (error.status === 409 && item.type !== 'transition' && item.type !== 'quote') return item.attempts < SERVER_ERROR_TRIES;
   // The photo's upload did not arrive (e.g. the upload was cut off): upload it again.
   if (error.status === 422 && item.type === 'photo' && error.code === 'upload_missing') return item.attempts < 3;
   return false;
@@ -257,9 +262,18 @@ async function send(item) {
       })).data;
     case 'photo':
       return sendPhoto(item);
+    case 'quote': // built in views/quote.js: created and sent to the customer in one request
+      return (await api('/orders/' + id + '/quotes', { method: 'POST', key: item.key, body: quoteBody(body) })).data;
     default:
       throw new ApiError(400, 'unknown_change', 'The app does not know how to send this change.', null);
   }
+}
+
+/** What POST /orders/{id}/quotes takes: the quote's fields (not the queue's `done_at`), sent now. */
+function quoteBody(body) {
+  var out = { kind: body.kind, lines: body.lines, valid_until: body.valid_until, send: true };
+  ['title', 'service_id', 'notes'].forEach(function (k) { if (body[k]) out[k] = body[k]; });
+  return out;
 }
 
 /** The key of a photo's upload form: its own (a key belongs to one route), made from the
@@ -359,6 +373,11 @@ async function discard(item) {
 
 function problemTitle(item) {
   var e = item.error || {};
+  if (item.type === 'quote') {
+    if (e.status === 422) return 'The quote needs a change before it can be sent';
+    if (e.status === 403) return 'You are not allowed to send this quote';
+    if (e.status === 409) return 'This job cannot take a quote now';
+  }
   if (e.status === 409) return 'The office changed this job';
   if (e.code === 'exit_conditions_unmet') return item.body && item.body.to === 'completed' ? 'The job cannot be completed yet' : 'This step cannot be taken yet';
   if (e.status === 403) return 'You are not allowed to do this';
@@ -395,4 +414,4 @@ setInterval(function () {
   if (waiting().length && !flushing && !retryTimer) flush();
 }, CHECK_EVERY_MS);
 
-export { queue, sendingSeq, loadQueue, mine, forOrder, waiting, problems, enqueue, describe, problemTitle, flush, flushNow, retry, discard, objectUrl };
+export { queue, sendingSeq, loadQueue, mine, forOrder, waiting, problems, enqueue, drop, describe, problemTitle, flush, flushNow, retry, discard, objectUrl };

@@ -14,8 +14,9 @@
 
 var VERSION = 'v2'; // v2: the app is ES modules (app.js and the modules it imports), no longer tech.js
 // Any change to this file installs the worker anew, and installing fetches the whole shell again
-// (`cache: 'reload'`) into the same cache. Last change: a photo's upload form has its own
-// Idempotency-Key (queue.js), since the server binds a key to one route.
+// (`cache: 'reload'`) into the same cache. Last change: the quote builder's modules
+// (views/quote.js, quote-parts.js, quote-totals.js, job-quote.js) and the reads it needs offline (the kinds of
+// work, each kind's map, an order's quotes).
 var SHELL_CACHE = 'tech-shell-' + VERSION;
 // The kept API answers do not depend on the app's version, and the page deletes this cache by
 // name when the technician signs out: its name stays, so an update keeps the offline copies.
@@ -39,6 +40,10 @@ var SHELL = [
   'views/job-actions.js',
   'views/job-record.js',
   'views/changes.js',
+  'views/job-quote.js',
+  'views/quote.js',
+  'views/quote-parts.js',
+  'views/quote-totals.js',
   'manifest.webmanifest',
   'icons/icon.svg',
   'icons/icon-192.png',
@@ -52,7 +57,9 @@ var API_READS = [
   /^\/technician\/jobs$/,
   /^\/orders\/[^/]+$/,
   /^\/price-list$/,
-  /^\/workflow$/,
+  /^\/workflow$/, // also ?kind= (the map of each kind of work: kept by its whole URL)
+  /^\/workflow\/kinds$/,
+  /^\/orders\/[^/]+\/quotes$/,
   /^\/business$/,
 ];
 

@@ -88,6 +88,17 @@ function actionsSection(ctx) {
       return;
     }
     if (!steps.length) {
+      if (ctx.view.step === 'quoted' || ctx.view.step === 'won' || ctx.view.step === 'lost') {
+        // an estimate whose quote went out: the customer answers online
+        fill(buttons, el('div', { class: 'tc-done' },
+          el('span', { class: 'tc-done-mark', 'aria-hidden': 'true' }),
+          el('div', {},
+            el('p', { class: 'tc-done-title' }, ctx.view.step_label),
+            el('p', {}, ctx.view.step === 'quoted' ? 'The customer answers online. The office takes it from here.' : 'The office takes it from here.'))));
+        hold.hidden = true;
+        fill(check);
+        return;
+      }
       var finished = ['completed', 'invoiced', 'paid', 'closed'].indexOf(ctx.view.step) >= 0;
       fill(buttons, el('div', { class: 'tc-done' + (finished ? '' : ' tc-done--other') },
         el('span', { class: 'tc-done-mark', 'aria-hidden': 'true' }),
@@ -98,7 +109,9 @@ function actionsSection(ctx) {
       fill(check);
       return;
     }
-    var primary = steps.filter(function (s) { return !MOVES[s.key] || MOVES[s.key].kind !== 'hold'; });
+    // `quoted` is reached by sending a quote (the Quote section below), not by a move of its own.
+    var quoting = steps.some(function (s) { return s.key === 'quoted'; });
+    var primary = steps.filter(function (s) { return s.key !== 'quoted' && (!MOVES[s.key] || MOVES[s.key].kind !== 'hold'); });
     var holdStep = steps.filter(function (s) { return MOVES[s.key] && MOVES[s.key].kind === 'hold'; })[0];
     var focusedText = buttons.contains(document.activeElement) ? document.activeElement.textContent : null;
     var nodes = primary.map(function (s, i) {
@@ -116,7 +129,16 @@ function actionsSection(ctx) {
       type: 'button', class: 'tc-button tc-button--quiet', 'aria-expanded': String(holdOpen), 'aria-controls': 'tc-hold',
       onclick: function () { setHold(!holdOpen); },
     }, 'On hold…') : null;
-    fill(buttons, el('div', { class: 'tc-actions-primary' }, nodes),
+    // An estimate whose quote went out: the customer answers online (on hold is still possible).
+    var quoteSent = ctx.view.step === 'quoted' && !primary.length ? el('div', { class: 'tc-done' },
+      el('span', { class: 'tc-done-mark', 'aria-hidden': 'true' }),
+      el('div', {}, el('p', { class: 'tc-done-title' }, ctx.view.step_label),
+        el('p', {}, ctx.view.stepWaiting ? 'The quote goes to the customer when the phone is back online.'
+          : 'The customer answers online. The office takes it from here.'))) : null;
+    fill(buttons, quoteSent, quoting ? el('p', { class: 'tc-hint tc-actions-quote' }, 'Next: build the ',
+        el('a', { href: '#tc-quote', onclick: function (e) { e.preventDefault(); focusOn(document.getElementById('tc-quote-title')); } }, 'quote'),
+        ' below and send it to the customer. Sending it moves the job on to “' + stepLabel('quoted', ctx.order) + '”.') : null,
+      el('div', { class: 'tc-actions-primary' }, nodes),
       holdToggle ? el('div', { class: 'tc-actions-more' }, holdToggle) : null);
     hold.hidden = !(holdStep && holdOpen);
     if (focusedText) {

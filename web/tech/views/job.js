@@ -10,6 +10,7 @@ import { plural, capital, today, dayOf, dayShort, relativeDay, when, span } from
 import { forOrder, describe, problemTitle, retry, discard } from '../queue.js';
 import { kept } from '../store.js';
 import { actionsSection } from './job-actions.js';
+import { quoteSection } from './job-quote.js';
 import { itemsSection, notesSection, photosSection, signatureSection, historySection } from './job-record.js';
 
 // --- a job --------------------------------------------------------------------------------
@@ -30,12 +31,13 @@ function jobView(orderId) {
   // view through `ctx`, so they always see the current ones.
   var ctx = { orderId: orderId, get order() { return order; }, get view() { return view; } };
   var actions = actionsSection(ctx);
+  var quote = quoteSection(ctx);
   var items = itemsSection(ctx);
   var notes = notesSection(ctx);
   var photos = photosSection(ctx);
   var signature = signatureSection(ctx);
   var history = historySection(ctx);
-  body.append(actions.element, items.element, notes.element, photos.element, signature.element, history.element);
+  body.append(actions.element, quote.element, items.element, notes.element, photos.element, signature.element, history.element);
 
   function update() {
     if (!order) return;
@@ -49,6 +51,7 @@ function jobView(orderId) {
     renderProblems();
     fill(notice, offlineNotice(state.offline[orderId]));
     actions.update();
+    quote.update();
     items.update();
     notes.update();
     photos.update();
