@@ -11,7 +11,7 @@ from tests.support.office import (PASSWORD, TABLET, OfficeApi, axe_serious, no_s
 system = office_system("shell")
 page = office_page()
 
-OFFICE_SCREENS = ["Board", "Phone call", "Orders", "Customers", "Reviews", "Process map"]
+OFFICE_SCREENS = ["Board", "Phone call", "Orders", "Quotes", "Customers", "Reviews", "Process map"]
 ADMIN_SCREENS = OFFICE_SCREENS + ["Reports", "Settings"]
 
 

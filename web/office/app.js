@@ -27,6 +27,7 @@ const SCREENS = {
   board: { module: './views/board.js', label: 'Board', roles: ALL },
   intake: { module: './views/intake.js', label: 'Phone call', roles: ALL },
   orders: { module: './views/orders.js', label: 'Orders', roles: ALL },
+  quotes: { module: './views/quotes.js', label: 'Quotes', roles: ALL },
   customers: { module: './views/customers.js', label: 'Customers', roles: ALL },
   reviews: { module: './views/reviews.js', label: 'Reviews', roles: ALL },
   process: { module: './views/process.js', label: 'Process map', roles: ALL },

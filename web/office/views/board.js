@@ -2,6 +2,8 @@
  * day), `#/board/{date}/week` (the seven days from it). One lane per technician with their
  * working hours and time off, the appointments placed by time (customer, service, step in colour
  * and words), and the tray of orders waiting for a time or a technician (GET /board).
+ * "Kind of work" (GET /workflow/kinds) shows one kind's orders only (GET /board?kind=), kept in
+ * the hash query (`#/board/{date}?kind=estimate`) so that it survives paging and a reload.
  *
  * Drag a card onto a lane at a time, or open it (every card is a button) for the form: both call
  * POST /orders/{id}/assign with the version the board showed (board-move.js). The board asks
@@ -22,10 +24,11 @@ let active = null; // the board on screen, for update()
 function routeOf(ctx, tz) {
   const [first, second] = ctx.parts;
   const date = validDay(first) ? first : todayKey(tz);
-  return { date, week: second === 'week' || ctx.query.get('view') === 'week' };
+  return { date, week: second === 'week' || ctx.query.get('view') === 'week', kind: (ctx.query.get('kind') || '').trim() };
 }
 
-const hashOf = (date, week) => `#/board/${date}${week ? '/week' : ''}`;
+// The kind of work shown (GET /workflow/kinds) rides in the hash query: `#/board/{date}?kind=estimate`.
+const hashOf = (date, week, kind) => `#/board/${date}${week ? '/week' : ''}${kind ? `?kind=${encodeURIComponent(kind)}` : ''}`;
 
 function mount(root, ctx) {
   const tz = (ctx.business && ctx.business.timezone) || undefined;
@@ -35,14 +38,21 @@ function mount(root, ctx) {
   const message = el('div', { class: 'of-board-message' });
   const body = el('div', { class: 'of-board-body', 'aria-busy': 'true' }, el('p', { class: 'of-loading' }, 'Loading the board…'));
   const picker = field({ label: 'Date', name: 'date', control: el('input', { type: 'date' }) });
-  const dayButton = button('Day', () => ctx.go(hashOf(state.route.date, false)), { kind: 'secondary', small: true, attrs: { 'aria-pressed': 'true' } });
-  const weekButton = button('Week', () => ctx.go(hashOf(state.route.date, true)), { kind: 'secondary', small: true, attrs: { 'aria-pressed': 'false' } });
-  const previous = button('Previous', () => ctx.go(hashOf(addDays(state.route.date, state.route.week ? -7 : -1), state.route.week)), { kind: 'secondary', small: true });
-  const next = button('Next', () => ctx.go(hashOf(addDays(state.route.date, state.route.week ? 7 : 1), state.route.week)), { kind: 'secondary', small: true });
-  const today = button('Today', () => ctx.go(hashOf(todayKey(tz), state.route.week)), { kind: 'secondary', small: true });
+  const dayButton = button('Day', () => ctx.go(hashOf(state.route.date, false, state.route.kind)), { kind: 'secondary', small: true, attrs: { 'aria-pressed': 'true' } });
+  const weekButton = button('Week', () => ctx.go(hashOf(state.route.date, true, state.route.kind)), { kind: 'secondary', small: true, attrs: { 'aria-pressed': 'false' } });
+  const previous = button('Previous', () => ctx.go(hashOf(addDays(state.route.date, state.route.week ? -7 : -1), state.route.week, state.route.kind)), { kind: 'secondary', small: true });
+  const next = button('Next', () => ctx.go(hashOf(addDays(state.route.date, state.route.week ? 7 : 1), state.route.week, state.route.kind)), { kind: 'secondary', small: true });
+  const today = button('Today', () => ctx.go(hashOf(todayKey(tz), state.route.week, state.route.kind)), { kind: 'secondary', small: true });
   picker.control.addEventListener('change', () => {
-    if (validDay(picker.control.value)) ctx.go(hashOf(picker.control.value, state.route.week));
+    if (validDay(picker.control.value)) ctx.go(hashOf(picker.control.value, state.route.week, state.route.kind));
   });
+  const kindPicker = field({ label: 'Kind of work', name: 'kind', className: 'of-board-kind',
+    control: el('select', {}, el('option', { value: '' }, 'All')) });
+  kindPicker.control.addEventListener('change', () => ctx.go(hashOf(state.route.date, state.route.week, kindPicker.control.value)));
+  const kindsLoaded = api('/workflow/kinds').then((r) => {
+    const list = Array.isArray(r.data) ? r.data : (r.data && r.data.kinds) || [];
+    list.forEach((k) => kindPicker.control.append(el('option', { value: k.key || k }, k.label || k.key || k)));
+  }, () => { /* the board still works; only "All" is offered */ }).then(() => { kindPicker.control.value = state.route.kind; });
 
   const state = {
     route: routeOf(ctx, tz),
@@ -69,6 +79,12 @@ function mount(root, ctx) {
   function toolbar() {
     const { date, week } = state.route;
     picker.control.value = date;
+    kindsLoaded.then(() => {
+      if (state.route.kind && ![...kindPicker.control.options].some((o) => o.value === state.route.kind)) {
+        kindPicker.control.append(el('option', { value: state.route.kind }, state.route.kind)); // linked with a kind not listed
+      }
+      kindPicker.control.value = state.route.kind;
+    });
     dayButton.setAttribute('aria-pressed', String(!week));
     weekButton.setAttribute('aria-pressed', String(week));
     previous.textContent = week ? '← Previous week' : '← Previous day';
@@ -105,9 +121,9 @@ function mount(root, ctx) {
 
   async function load(options = {}) {
     const mine = ++state.loads;
-    const { date, week } = state.route;
+    const { date, week, kind } = state.route;
     try {
-      const answer = await api('/board', { query: { date, days: week ? 7 : 1 } });
+      const answer = await api('/board', { query: { date, days: week ? 7 : 1, kind: kind || undefined } });
       if (mine !== state.loads) return;
       state.data = answer.data;
       render();
@@ -136,7 +152,7 @@ function mount(root, ctx) {
     el('div', { class: 'of-screen-head' },
       el('div', {}, heading, subtitle),
       el('div', { class: 'of-toolbar of-board-toolbar', role: 'group', 'aria-label': 'Which days' },
-        previous, today, next, picker.element,
+        previous, today, next, picker.element, kindPicker.element,
         el('div', { class: 'of-board-views', role: 'group', 'aria-label': 'View' }, dayButton, weekButton),
         button('Refresh', () => load(), { kind: 'secondary', small: true }))),
     updated, message, body));

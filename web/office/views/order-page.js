@@ -4,13 +4,15 @@
  * a refusal shows the API's reasons, a conflict reloads the order), the time spent in each step
  * against its SLA, the timeline of every move, note, photo and signature with who and when, a
  * note form, the line items (views/order-items.js) and the invoice with its payments
- * (views/order-invoice.js). Writes carry an Idempotency-Key kept until they are answered. */
+ * (views/order-invoice.js), and the order's quotes (views/order-quotes.js; first on an estimate).
+ * Writes carry an Idempotency-Key kept until they are answered. */
 
 import { api, uuid } from '../api.js';
 import { el, fill, button, alertBox, say, alarm, field, focusOn, hidden } from '../dom.js';
 import { dateLong, dateTime, duration, relative, stepLabel, time } from '../format.js';
 import { itemsSection } from './order-items.js';
 import { invoiceSection } from './order-invoice.js';
+import { quotesSection } from './order-quotes.js';
 
 const enc = encodeURIComponent;
 
@@ -239,6 +241,7 @@ function orderPage(root, ctx, orderId) {
 
   const items = itemsSection(page);
   const invoice = invoiceSection(page);
+  const quotes = quotesSection(page, orderId);
 
   function render(focusSection) {
     const o = state.order;
@@ -250,7 +253,8 @@ function orderPage(root, ctx, orderId) {
       el('div', { class: 'of-screen-head' }, el('div', {}, heading, sub)),
       el('div', { class: 'of-order-top' }, customerCard(o), appointmentCard(o), stepCard(o)),
       el('div', { class: 'of-order-columns' },
-        el('div', { class: 'of-order-main' }, items.element(o, invoice.standing()), invoice.element(o)),
+        el('div', { class: 'of-order-main' }, o.kind === 'estimate' ? quotes.element() : null, // an estimate is there to be quoted
+          items.element(o, invoice.standing()), invoice.element(o), o.kind === 'estimate' ? null : quotes.element()),
         el('div', { class: 'of-order-side' }, stepTimes(o), noteForm(o), timeline(o)))));
     if (focusSection) {
       const notice = root.querySelector(`[data-notice="${focusSection}"] .of-alert`);
@@ -260,7 +264,7 @@ function orderPage(root, ctx, orderId) {
 
   return (async () => {
     try {
-      await Promise.all([reload(), items.load(), invoice.load(), loadStaffNames()]);
+      await Promise.all([reload(), items.load(), invoice.load(), quotes.load(), loadStaffNames()]);
     } catch (error) {
       fill(root, el('div', { class: 'of-order' }, el('p', { class: 'of-order-back' }, el('a', { href: '#/orders' }, '← All orders')),
         heading, alertBox(error.status === 404 ? 'warning' : 'error',

@@ -1,4 +1,4 @@
-/* Settings (admins): business details, booking rules, services, the price list, technicians
+/* Settings (admins): business details, booking rules, services, the price list, quotes, technicians
  * and staff accounts, each a section of its own under #/settings/<section>, picked in a
  * sub-nav; each section is a module (settings-<section>.js) loaded when it is opened.
  * A dispatcher (or anyone who is not an admin) is told that settings are for admins. */
@@ -11,6 +11,7 @@ const SECTIONS = [
   ['booking', 'Booking rules', './settings-booking.js'],
   ['services', 'Services', './settings-services.js'],
   ['price-list', 'Price list', './settings-prices.js'],
+  ['quotes', 'Quotes', './settings-quotes.js'],
   ['technicians', 'Technicians', './settings-technicians.js'],
   ['staff', 'Staff accounts', './settings-staff.js'],
 ];
