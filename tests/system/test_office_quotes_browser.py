@@ -14,8 +14,10 @@ system:
 - the quote settings (validity, reminders, terms, deposit) saved through PUT /business.
 
 axe-core finds nothing serious, and the pages fit 1280 and 1024 pixels without sideways scroll.
-With OFFICE_SCREENSHOTS=1: docs/screenshots/office-quotes-list.png, office-quote-draft.png and
-office-quote-accepted.png.
+- a job's deposit invoice on its order page, and an admin recording its payment.
+
+With OFFICE_SCREENSHOTS=1: docs/screenshots/office-quotes-list.png, office-quote-draft.png,
+office-quote-accepted.png and office-order-deposit.png.
 """
 import re
 import time
@@ -269,4 +271,41 @@ def test_the_quote_settings_are_saved_through_the_business_settings(page, system
     assert quotes["terms"] == "Prices held for the validity of the quote."
     assert axe_serious(page) == []
     no_sideways_scroll(page)
+    assert page.errors == []
+
+
+def test_a_jobs_deposit_invoice_shows_on_its_order_page_and_an_admin_records_its_payment(page, system):
+    oid = estimate(system, "Dora Deposit", "dora.deposit@example.net")
+    office = OfficeApi(system, "admin@example.com")
+    item = price_item(system)
+    quote = office.post(f"/orders/{oid}/quotes", {"title": "Two casement windows", "deposit": {"percent_basis_points": 2500},
+                                                  "lines": [{"price_item_id": item["id"], "quantity": 2}]}, status=201)
+    office.post(f"/quotes/{quote['quote_id']}/send", {}, status=None, headers={"Idempotency-Key": f"send-{quote['quote_id']}"})
+    quote_id, token = customer_link(system, "dora.deposit@example.net", quote["quote_id"])
+    answer = requests.post(f"{system.url}/public/quotes/{quote_id}/accept", params={"token": token},
+                           json={"name": "Dora Deposit", "optional_lines": []}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    job = _poll(lambda: office.get(f"/quotes/{quote_id}").get("job_order_id"))
+    deposit = _poll(lambda: (office.get(f"/orders/{job}").get("deposit") or {}).get("number") and office.get(f"/orders/{job}")["deposit"])
+    assert deposit, office.get(f"/orders/{job}")
+    invoice = office.get(f"/invoices/{deposit['invoice_id']}")
+    assert invoice["total_cents"] == deposit["amount_cents"] > 0
+
+    sign_in(page, system, "admin@example.com", then=f"orders/{job}")
+    part = page.get_by_role("group", name="Deposit invoice")
+    expect(part).to_contain_text(deposit["number"])
+    expect(part.locator(".of-invoice-deposit-balance")).to_have_text(re.compile(r"£[\d,]+\.\d\d"))
+    expect(page.get_by_role("region", name="Invoice")).to_contain_text("No final invoice yet")
+    assert axe_serious(page) == []
+    form = part.get_by_role("form", name=f"Record a payment on {deposit['number']}")
+    form.get_by_label("Method").select_option("card")
+    form.get_by_role("button", name="Record payment").click()
+    part = page.get_by_role("group", name="Deposit invoice")
+    expect(part.locator(".of-invoice-deposit-balance")).to_have_text("£0.00")
+    expect(part.locator(".of-chip")).to_have_text("Paid")
+    no_sideways_scroll(page)
+    shoot(page, "order-deposit", full_page=True)
+    paid = office.get(f"/invoices/{deposit['invoice_id']}")
+    assert paid["status"] == "paid" and paid["paid_cents"] == deposit["amount_cents"]
+    assert office.get(f"/orders/{job}")["step"] == "requested"  # paying the deposit does not move the job on
     assert page.errors == []

@@ -264,7 +264,7 @@ function orderPage(root, ctx, orderId) {
 
   return (async () => {
     try {
-      await Promise.all([reload(), items.load(), invoice.load(), quotes.load(), loadStaffNames()]);
+      await Promise.all([reload().then(() => invoice.load()), items.load(), quotes.load(), loadStaffNames()]); // the invoice part reads the order's deposit
     } catch (error) {
       fill(root, el('div', { class: 'of-order' }, el('p', { class: 'of-order-back' }, el('a', { href: '#/orders' }, '← All orders')),
         heading, alertBox(error.status === 404 ? 'warning' : 'error',
