@@ -2,7 +2,7 @@
 its id and link secret (the same 404 for a wrong id or a wrong token, reached the same way), the
 view the public quote page draws, its PDF, and when a quote stops being open (the end of its
 `valid_until` day in the business's timezone)."""
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -43,8 +43,7 @@ def load_with_token(quote_id: str, token: str | None) -> QuoteModel:
 
 def expires_at(quote: QuoteModel, tz: ZoneInfo) -> datetime:
     """The end of the `valid_until` day in the business's timezone (UTC)."""
-    day = datetime.fromisoformat(quote.valid_until).date() + timedelta(days=1)
-    return datetime.combine(day, time(0), tz).astimezone(ZoneInfo("UTC"))
+    return sending.expires_at(quote.valid_until, tz)
 
 
 def zone_of(quote: QuoteModel, business: dict) -> ZoneInfo:

@@ -5,13 +5,14 @@ estimate order's own map version), saying whom to call about which quote and for
 Reads by index and key only: one Query of the quotes' sparse `by-follow-up` index (the quotes
 still waiting for something), then the estimate orders by BatchGetItem (100 keys a call).
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
 from chalicelib.core import times
 from chalicelib.data import batch
 from chalicelib.data.models import OrderModel
 from chalicelib.data.quotes import SENT, QuoteModel
 from chalicelib.invoicing.pdf_layout import money
+from chalicelib.quotes import sending as quote_sending
 from chalicelib.quotes import views as quote_views
 from chalicelib.reviews import figures, links
 from chalicelib.reviews.suggestions import human
@@ -25,9 +26,8 @@ FOLLOW_UP_OPEN = "open"  # the `by-follow-up` partition of quotes still waiting 
 
 
 def expires_at(quote: QuoteModel, zone) -> datetime:
-    """The end of the quote's last valid local day."""
-    last = datetime.fromisoformat(quote.valid_until).date()
-    return datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
+    """The end of the quote's last valid local day (the rule sending and expiry use)."""
+    return quote_sending.expires_at(quote.valid_until, zone)
 
 
 def is_due(quote: QuoteModel, now: datetime, zone, reminder_days: list[int]) -> bool:
