@@ -102,12 +102,39 @@ def check_zip(path: Path) -> ZipReport:
     return report
 
 
+# What Chalice packages: the app, its library, its dependencies and its stage configuration.
+PROJECT_FILES = ("app.py", "requirements.txt")
+PROJECT_DIRS = ("chalicelib", ".chalice", "vendor")
+NOT_PACKAGED = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
+
+
+def project_copy(into: Path) -> Path:
+    """A still copy of what Chalice packages. Chalice names its package after a hash of every
+    app file, chalicelib's `__pycache__` included, and zips them; packaging the working tree
+    while anything imports chalicelib (the other test workers, on a fresh clone) changes those
+    files between the hash, the zip and the copy: a zip that is not a zip, or one not found."""
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, into / name)
+    for name in PROJECT_DIRS:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, into / name, ignore=NOT_PACKAGED)
+    # Chalice's cache of built dependencies, keyed by a hash of the requirements and the app,
+    # stays in the working tree, so packaging the same app again skips pip.
+    cache = ROOT / ".chalice" / "deployments"
+    cache.mkdir(parents=True, exist_ok=True)
+    (into / ".chalice" / "deployments").symlink_to(cache, target_is_directory=True)
+    return into
+
+
 def chalice_package(stage: str, merge: Path, out: Path) -> None:
     env = {**os.environ}
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # Chalice wants one; the template names none
     chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "--project-dir", str(ROOT), "package", "--stage", stage, "--merge-template", str(merge), str(out)]
-    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    project = project_copy(out.parent / f"{out.name}-project")
+    command = [str(chalice), "--project-dir", str(project), "package", "--stage", stage, "--merge-template", str(merge), str(out)]
+    subprocess.run(command, check=True, env=env, cwd=project)
 
 
 # PynamoDB and Powertools' idempotency store talk to DynamoDB through their own clients.
@@ -149,12 +176,6 @@ def build(stage: str, out: Path, check_policy: bool = True) -> ZipReport:
     out.mkdir(parents=True, exist_ok=True)
     merge = write(out / "merge.json")
     chalice_package(stage, merge, out)
-    if not zipfile.is_zipfile(out / "deployment.zip"):
-        # Seen once under a full parallel test run: Chalice answered 0 but left a deployment.zip
-        # that is not a zip. Its dependency cache is then suspect too: drop it and package again,
-        # once; a second bad zip fails below, as before.
-        shutil.rmtree(ROOT / ".chalice" / "deployments", ignore_errors=True)
-        chalice_package(stage, merge, out)
     slim(out / "deployment.zip", services_used())
     return check_zip(out / "deployment.zip")
 

@@ -56,6 +56,20 @@ def functions(tpl: dict) -> dict:
 
 # --- the template as a whole -------------------------------------------------------------------
 
+def test_chalice_packages_a_still_copy_without_bytecode_beside_the_shared_dependency_cache(packaged):
+    # Chalice hashes and zips every file under chalicelib; the working tree's __pycache__ is
+    # rewritten by anything importing the app meanwhile, so the copy it packages leaves it out.
+    copy = packaged["out"].parent / f"{packaged['out'].name}-project"
+    assert (copy / "app.py").read_bytes() == (ROOT / "app.py").read_bytes()
+    ours = sorted(p.relative_to(ROOT) for p in (ROOT / "chalicelib").rglob("*.py"))
+    assert sorted(p.relative_to(copy) for p in (copy / "chalicelib").rglob("*.py")) == ours
+    with zipfile.ZipFile(packaged["out"] / "deployment.zip") as zf:
+        names = zf.namelist()
+    assert not [n for n in names if n.startswith("chalicelib/") and ("__pycache__" in n or n.endswith(".pyc"))]
+    assert {f"{p.as_posix()}" for p in ours} <= set(names)
+    assert (copy / ".chalice" / "deployments").resolve() == (ROOT / ".chalice" / "deployments").resolve()
+
+
 def test_the_packaged_template_passes_cfn_lint_without_errors(packaged):
     lint = Path(sys.executable).parent / "cfn-lint"
     done = subprocess.run([str(lint), "--format", "parseable", str(packaged["out"] / "sam.json")],
