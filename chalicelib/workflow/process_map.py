@@ -15,6 +15,13 @@ MOVER_ROLES = ("admin", "dispatcher", "technician", "system", "customer")
 MAX_STEPS = 50
 # A year. DynamoDB stores numbers of at most 38 digits, so an unbounded SLA could fail the write.
 MAX_SLA_MINUTES = 366 * 24 * 60
+# How a step's SLA counts: the business's working hours and holidays in its timezone (the
+# default), or every minute of the calendar (an emergency call-out promised within 4 hours).
+SLA_CLOCKS = ("business", "calendar")
+# Who spends working time on an order while it is in a step (what the step costs), and at most
+# how many minutes of it per visit a step may state (a working day).
+STAFF_ROLES = ("technician", "dispatcher", "admin")
+MAX_STAFF_MINUTES = 24 * 60
 
 
 def _has_line_items(order) -> bool:
@@ -67,6 +74,17 @@ class Step:
     automations: tuple[str, ...] = ()
     allowed_roles: tuple[str, ...] = ("admin", "dispatcher")
     interruption: bool = False
+    # The SLA's clock (SLA_CLOCKS). An order in a step that waits on the customer (a quote sent,
+    # an approval asked for) has no SLA running there, whatever the step's clock.
+    sla_clock: str = "business"
+    waits_on_customer: bool = False
+    # Who stands in for the owner while the owner is on time off (None: the admins).
+    deputy: str | None = None
+    # What the step costs: the role whose time it takes (None: nobody's, the order only waits),
+    # and how many minutes of it per visit; None minutes with a role: the whole time in the step
+    # (travel, work on site).
+    staff_role: str | None = None
+    staff_minutes: int | None = None
 
     @property
     def is_end(self) -> bool:
@@ -83,6 +101,11 @@ class Step:
             "automations": list(self.automations),
             "allowed_roles": list(self.allowed_roles),
             "interruption": self.interruption,
+            "sla_clock": self.sla_clock,
+            "waits_on_customer": self.waits_on_customer,
+            "deputy": self.deputy,
+            "staff_role": self.staff_role,
+            "staff_minutes": self.staff_minutes,
         }
 
 
@@ -101,6 +124,10 @@ class ProcessMap:
     # Which kind of work's map this is (its maps are stored under `workflow_id`).
     workflow_id: str = field(default=WORKFLOW_ID, compare=False)
     kind: str | None = field(default=None, compare=False)
+    # What the publisher expects this version to change, and when to judge it (a map change as
+    # an experiment): {"text", "step"?, "measure"?, "direction"?, "judge_on": "YYYY-MM-DD"?} or
+    # None. Kept beside the map like the note.
+    expectation: dict | None = field(default=None, compare=False)
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -122,6 +149,7 @@ class ProcessMap:
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "published_by": self.published_by,
             "note": self.note,
+            "expectation": self.expectation,
             "steps": [s.to_dict() for s in self.steps],
         }
 
@@ -206,7 +234,32 @@ def parse(document, staff_exists) -> ProcessMap:
         if not isinstance(interruption, bool):
             errors.append({"field": f"{path}.interruption", "message": "must be true or false"})
             interruption = False
-        steps.append(Step(key, label if isinstance(label, str) else "", owner, sla, nxt, conditions, autos, roles, interruption))
+        sla_clock = raw.get("sla_clock", "business")
+        if sla_clock not in SLA_CLOCKS:
+            errors.append({"field": f"{path}.sla_clock", "message": f"must be one of {', '.join(SLA_CLOCKS)}"})
+            sla_clock = "business"
+        waits = raw.get("waits_on_customer", False)
+        if not isinstance(waits, bool):
+            errors.append({"field": f"{path}.waits_on_customer", "message": "must be true or false"})
+            waits = False
+        deputy = raw.get("deputy")
+        if deputy is not None and not isinstance(deputy, str):
+            errors.append({"field": f"{path}.deputy", "message": "must be a staff user id or null"})
+            deputy = None
+        staff_role = raw.get("staff_role")
+        if staff_role is not None and staff_role not in STAFF_ROLES:
+            errors.append({"field": f"{path}.staff_role", "message": f"must be one of {', '.join(STAFF_ROLES)}, or null"})
+            staff_role = None
+        staff_minutes = raw.get("staff_minutes")
+        if staff_minutes is not None and (isinstance(staff_minutes, bool) or not isinstance(staff_minutes, int)
+                                          or not 0 < staff_minutes <= MAX_STAFF_MINUTES):
+            errors.append({"field": f"{path}.staff_minutes",
+                           "message": f"must be a positive whole number of minutes, at most {MAX_STAFF_MINUTES}, or null"})
+            staff_minutes = None
+        if staff_minutes is not None and staff_role is None:
+            errors.append({"field": f"{path}.staff_minutes", "message": "needs a staff_role: whose minutes they are"})
+        steps.append(Step(key, label if isinstance(label, str) else "", owner, sla, nxt, conditions, autos, roles, interruption,
+                          sla_clock, waits, deputy, staff_role, staff_minutes))
         positions.append(i)
 
     keys = [s.key for s in steps]
@@ -225,12 +278,14 @@ def parse(document, staff_exists) -> ProcessMap:
     if steps and not any(s.is_end for s in steps):
         errors.append({"field": "steps", "message": "at least one end step (a step with no next steps) is required"})
 
-    owners = sorted({s.owner for s in steps if s.owner})
-    if owners:
-        existing = staff_exists(owners)
+    people = sorted({s.owner for s in steps if s.owner} | {s.deputy for s in steps if s.deputy})
+    if people:
+        existing = staff_exists(people)
         for i, s in zip(positions, steps):
             if s.owner and s.owner not in existing:
                 errors.append({"field": f"steps[{i}].owner", "message": f"no staff user '{s.owner}'"})
+            if s.deputy and s.deputy not in existing:
+                errors.append({"field": f"steps[{i}].deputy", "message": f"no staff user '{s.deputy}'"})
     if errors:
         raise ValidationFailed("The process map is not valid.", errors)
     return ProcessMap(name=name.strip(), start_step=start, steps=tuple(steps))
@@ -261,9 +316,16 @@ def from_definition(definition: dict, version: int, published_at=None, published
             automations=tuple(s.get("automations", ())),
             allowed_roles=tuple(s.get("allowed_roles", ("admin", "dispatcher"))),
             interruption=bool(s.get("interruption", False)),
+            sla_clock=s.get("sla_clock") or "business",
+            waits_on_customer=bool(s.get("waits_on_customer", False)),
+            deputy=s.get("deputy"),
+            staff_role=s.get("staff_role"),
+            staff_minutes=s.get("staff_minutes"),
         )
         for s in definition["steps"]
     )
     note = definition.get("note")
+    expectation = definition.get("expectation")
     return ProcessMap(definition["name"], definition["start_step"], steps, version, published_at, published_by,
-                      note if isinstance(note, str) else None, workflow_id, kind)
+                      note if isinstance(note, str) else None, workflow_id, kind,
+                      expectation if isinstance(expectation, dict) else None)
