@@ -49,6 +49,8 @@ class Move(MapAttribute):
     key = UnicodeAttribute(null=True)
     # A correction (not a move; the step stays): [{"field", "old", "new"}] (chalicelib/orders/corrections.py).
     changes = JSONAttribute(null=True)
+    # Who an order put on hold waits on ("customer": no SLA runs while it waits), else null.
+    waiting_on = UnicodeAttribute(null=True)
 
 
 class Photo(MapAttribute):

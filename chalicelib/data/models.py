@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -325,6 +326,10 @@ class ReviewModel(Model):
     report = JSONAttribute(null=True)
     told = JSONAttribute(default=list)
     files = JSONAttribute(null=True)
+    # Who opened it (reviews.accountability.mark_read): the first reader, when, and everyone who did.
+    read_by = UnicodeAttribute(null=True)
+    read_at = UTCDateTimeAttribute(null=True)
+    readers = UnicodeSetAttribute(null=True)
 
 
 # Every table, for the infrastructure template, the local system and batch_get.

@@ -8,10 +8,10 @@ carries a deterministic Message-ID (`receipt.<payment id>`), and is then recorde
 as `receipt_sent_at` / `receipt_message_id`. A send that failed leaves the payment without
 `receipt_sent_at`; replaying the same request (same Idempotency-Key) tries again.
 """
-import functools
 from datetime import datetime
 
-from chalicelib.core import dates, observability, settings, times
+from chalicelib.core import dates, observability, times
+from chalicelib.core.once import once
 from chalicelib.data.models import InvoiceModel
 from chalicelib.invoicing import invoice_pdf, invoice_state
 from chalicelib.mail import messages
@@ -57,23 +57,11 @@ def receipt_email(invoice: InvoiceModel, payment: dict, to, settings_data: dict)
     return messages.build(to, subject, text, html, message_id=message_id(payment["payment_id"]), sender_name=name or None)
 
 
-@functools.cache
-def _run_once():
-    # Deferred for cold start: Powertools Idempotency is needed only when a payment is recorded.
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+def _send(task: dict, invoice: InvoiceModel, payment: dict, to, settings_data: dict) -> dict:
+    return {"message_id": messages.send(receipt_email(invoice, payment, to, settings_data))}
 
-    store = DynamoDBPersistenceLayer(table_name=settings.IDEMPOTENCY_TABLE)
-    config = IdempotencyConfig(expires_after_seconds=_IDEMPOTENCY_SECONDS)
 
-    @idempotent_function(data_keyword_argument="task", persistence_store=store, config=config)
-    def send_once(task: dict, invoice: InvoiceModel, payment: dict, to, settings_data: dict) -> dict:
-        return {"message_id": messages.send(receipt_email(invoice, payment, to, settings_data))}
-
-    return send_once
+_send_once = once(_send, _IDEMPOTENCY_SECONDS)
 
 
 def send_receipt(invoice: InvoiceModel, payment_id: str, now: datetime) -> dict:
@@ -84,12 +72,12 @@ def send_receipt(invoice: InvoiceModel, payment_id: str, now: datetime) -> dict:
     to = messages.recipient((invoice.customer or {}).get("email"), (invoice.customer or {}).get("name"))
     if to is None:
         return {"sent": False, "reason": "the customer has no usable email address"}
-    # Deferred with _run_once (cold start).
+    # Deferred with core.once's Powertools (cold start).
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
     try:
-        result = _run_once()(task={"automation": "payment_receipt", "payment_id": payment_id},
-                             invoice=invoice, payment=payment, to=to, settings_data=business.settings())
+        result = _send_once(task={"automation": "payment_receipt", "payment_id": payment_id},
+                            invoice=invoice, payment=payment, to=to, settings_data=business.settings())
     except IdempotencyAlreadyInProgressError:
         return {"sent": False, "reason": "being sent by another request"}
     except Exception:  # noqa: BLE001 - the payment is written; the receipt is retried on a replay

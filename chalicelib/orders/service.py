@@ -74,10 +74,11 @@ def transition(principal: Principal, order_id: str, body: dict, now: datetime, k
     note = fields.text("note", 1000, required=False, multiline=True)
     expected = fields.integer("expected_version", minimum=1)
     done_at = moves.requested_done_at(fields, now)  # when the technician did it (offline queue)
+    waiting_on = moves.requested_waiting_on(fields)  # on hold for the customer: no SLA runs
     fields.raise_if_errors()
 
     def apply(order):
-        destination = moves.apply_move(principal, order, target, note, now, done_at)
+        destination = moves.apply_move(principal, order, target, note, now, done_at, waiting_on)
         return _released(order.order_id, _frees(order, destination))
 
     answer = storage.change(principal, order_id, apply, key, 200, expected=expected)

@@ -127,7 +127,8 @@ def view(order: OrderModel, technician=None, principal: Principal | None = None)
         "history": [
             {"from": m.from_step, "to": m.to_step, "by": m.by, "at": times.iso(m.at), "note": m.note,
              "recorded_at": times.iso(m.recorded_at),
-             **({"changes": m.changes} if m.changes else {})}  # a correction: the old and the new values
+             **({"changes": m.changes} if m.changes else {}),  # a correction: the old and the new values
+             **({"waiting_on": m.waiting_on} if m.waiting_on else {})}  # on hold for the customer
             for m in order.history[-HISTORY_SHOWN:]
         ],
         "photos": [

@@ -118,9 +118,10 @@ def _write(member: StaffModel, previous_profile, calendars: list[CalendarDayMode
 
 
 def add(technician_id: str, body: dict) -> dict:
-    """POST /technicians/{id}/time-off. 409 `time_off_clash` with `details.orders` (each with the
-    technicians free instead) when the time off covers booked jobs, unless `force` is true; then
-    the answer lists them as `clashes`, offered for reassignment."""
+    """POST /technicians/{id}/time-off (any staff member: an office person's time off hands their
+    review items to a deputy, `reviews.digests`). 409 `time_off_clash` with `details.orders`
+    (each with the technicians free instead) when the time off covers booked jobs, unless `force`
+    is true; then the answer lists them as `clashes`, offered for reassignment."""
     entry, force = technicians.time_off_entry(body)
     start, end = datetime.fromisoformat(entry["start"]), datetime.fromisoformat(entry["end"])
     zone = business.zone()
@@ -130,9 +131,10 @@ def add(technician_id: str, body: dict) -> dict:
             member = StaffModel.get(technician_id, consistent_read=True)
         except StaffModel.DoesNotExist:
             member = None
-        if member is None or member.role != "technician":
-            raise NotFound(f"No technician '{technician_id}'.")
-        calendars = _calendars(technician_id, days)
+        if member is None:
+            raise NotFound(f"No staff member '{technician_id}'.")
+        # Office staff have time off too (their review items go to a deputy), but no calendar.
+        calendars = _calendars(technician_id, days) if member.role == "technician" else []
         clashes = _clashing(calendars, start, end)
         cache: dict = {}
         if clashes and not force:

@@ -1,9 +1,11 @@
-"""The business's settings: timezone, opening hours and booking rules."""
+"""The business's settings: timezone, opening hours, holidays, booking rules and what staff time
+costs; and the business calendar SLAs count on (`calendar`)."""
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.core import dates
+from chalicelib.core.business_time import Calendar
 from chalicelib.core.errors import Conflict
 from chalicelib.core.validation import Fields
 from chalicelib.setup import catalog, quote_settings, tax
@@ -13,6 +15,12 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")  # \Z: `$` would let a trailing newline through
 
+
+# Days the business is closed, local dates: a few years of public holidays at most.
+MAX_HOLIDAYS = 100
+# What an hour of each role's time costs (the evaluation's cost per step), integer cents.
+COST_ROLES = ("technician", "dispatcher", "admin")
+MAX_COST_PER_HOUR_CENTS = 100_000_00
 
 ATTEMPTS = 5  # conditional writes of the settings before answering 409 (someone else keeps writing)
 
@@ -61,6 +69,57 @@ def windows_on(hours: dict, day, tz: ZoneInfo) -> list[tuple[datetime, datetime]
     return result
 
 
+def validate_holidays(value, field: str, fields: Fields) -> list[str] | None:
+    """["YYYY-MM-DD", ...]: real dates, at most MAX_HOLIDAYS, none twice; kept sorted."""
+    if not isinstance(value, list) or len(value) > MAX_HOLIDAYS:
+        fields.error(field, f"must be a list of at most {MAX_HOLIDAYS} dates (YYYY-MM-DD)")
+        return None
+    found, ok = set(), True
+    for i, item in enumerate(value):
+        try:
+            day = date.fromisoformat(item) if isinstance(item, str) and len(item) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            fields.error(f"{field}[{i}]", "must be a date (YYYY-MM-DD)")
+            ok = False
+        elif day in found:
+            fields.error(f"{field}[{i}]", f"{item} is listed twice")
+            ok = False
+        else:
+            found.add(day)
+    return sorted(d.isoformat() for d in found) if ok else None
+
+
+def validate_costs(value, field: str, fields: Fields) -> dict | None:
+    """{"technician": cents, "dispatcher": cents, "admin": cents}, each optional: a whole number
+    of cents an hour, not negative. An empty object clears them."""
+    if not isinstance(value, dict):
+        fields.error(field, f"must be an object with keys among {', '.join(COST_ROLES)}")
+        return None
+    clean, ok = {}, True
+    for key in sorted(set(value) - set(COST_ROLES)):
+        fields.error(f"{field}.{key}", f"is not a role: use {', '.join(COST_ROLES)}")
+        ok = False
+    for role in COST_ROLES:
+        if role not in value or value[role] is None:
+            continue
+        cents = value[role]
+        if isinstance(cents, bool) or not isinstance(cents, int) or not 0 <= cents <= MAX_COST_PER_HOUR_CENTS:
+            fields.error(f"{field}.{role}", f"must be a whole number of cents from 0 to {MAX_COST_PER_HOUR_CENTS}")
+            ok = False
+        else:
+            clean[role] = cents
+    return clean if ok else None
+
+
+def calendar(data: dict | None = None) -> Calendar:
+    """The business's opening hours and holidays in its timezone: the clock SLAs count on. With
+    no opening hours set at all it counts every minute (core.business_time)."""
+    data = data or settings()
+    return Calendar(data.get("opening_hours"), data.get("holidays") or (), zone(data))
+
+
 def settings() -> dict:
     return _complete(catalog.business())
 
@@ -68,6 +127,8 @@ def settings() -> dict:
 def _complete(data: dict) -> dict:
     data["booking"] = {**DEFAULT_BOOKING_RULES, **data.get("booking", {})}
     data.setdefault("opening_hours", {d: [] for d in DAYS})
+    data.setdefault("holidays", [])
+    data.setdefault("cost_per_hour_cents", {})
     data.update(tax.defaults(data))  # country, tax_name, prices_include_tax
     data["quotes"] = quote_settings.complete(data.get("quotes"))  # validity, reminders, terms, deposit
     data["version"] = int(data.get("version") or 0)  # counts the changes made with PUT /business
@@ -115,6 +176,8 @@ def _changed(body: dict, current: dict) -> dict:
     if currency and not currency.isalpha():
         fields.error("currency", "must be a three-letter ISO 4217 code")
     hours = validate_hours(body["opening_hours"], "opening_hours", fields) if "opening_hours" in body else None
+    holidays = validate_holidays(body["holidays"], "holidays", fields) if "holidays" in body else None
+    costs = validate_costs(body["cost_per_hour_cents"], "cost_per_hour_cents", fields) if "cost_per_hour_cents" in body else None
     rules = dict(current["booking"])
     if "booking" in body:
         rf = fields.object("booking")
@@ -144,7 +207,8 @@ def _changed(body: dict, current: dict) -> dict:
     for key, value in (("name", name), ("timezone", tz_name), ("currency", currency and currency.upper()),
                        ("opening_hours", hours), ("allow_free_text_items", free_text),
                        ("tax_rate_basis_points", tax_rate), ("payment_terms_days", terms),
-                       ("payment_instructions", instructions), ("quotes", quotes)):
+                       ("payment_instructions", instructions), ("quotes", quotes), ("holidays", holidays),
+                       ("cost_per_hour_cents", costs)):
         if value is not None:
             updated[key] = value
     for key, value in contact.items():

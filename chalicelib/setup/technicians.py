@@ -104,8 +104,16 @@ def add_time_off(technician_id: str, body: dict) -> dict:
     return technician_view(member)
 
 
+def staff_member(user_id: str) -> StaffModel:
+    """Any staff member (time off is for everyone: technicians and office staff)."""
+    try:
+        return StaffModel.get(user_id)
+    except StaffModel.DoesNotExist:
+        raise NotFound(f"No staff member '{user_id}'.")
+
+
 def remove_time_off(technician_id: str, time_off_id: str) -> dict:
-    member = technician(technician_id)
+    member = staff_member(technician_id)
     data = profile(member)
     kept = [t for t in data["time_off"] if t["id"] != time_off_id]
     if len(kept) == len(data["time_off"]):

@@ -83,6 +83,7 @@ def listing(kind: str | None = None) -> dict:
         "published_by": pm.published_by,
         "published_by_name": names.get(pm.published_by),
         "note": pm.note,
+        "expectation": pm.expectation,  # what the publisher expects it to change, and when to judge it
         "steps": len(pm.steps),
         "open_orders": sum(counts[pm.version].values()),
         "open_orders_by_step": {s.key: counts[pm.version][s.key] for s in pm.steps if counts[pm.version][s.key]},

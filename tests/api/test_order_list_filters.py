@@ -7,6 +7,14 @@ import pytest
 from chalicelib.core import settings as app_settings
 from chalicelib.orders import listing
 from tests.support.helpers import dynamodb_calls, staff_check
+from tests.support import sla_clock
+
+
+@pytest.fixture(autouse=True)
+def _slas_in_calendar_time(monkeypatch):
+    """These tests are about the order list, not the SLA's clock: SLAs count every minute here
+    (tests/support/sla_clock.py)."""
+    sla_clock.count_calendar_time(monkeypatch)
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.net", "phone": "+44 7700 900001"}
 ALAN = {"name": "Alan Turing", "email": "alan@example.net", "phone": "+44 7700 900002"}

@@ -241,11 +241,13 @@ def test_the_board_and_the_order_list_show_one_kind_when_asked(kinds_world, as_)
 def test_the_overdue_list_knows_the_steps_of_every_kinds_map(kinds_world, as_, clock):
     office = as_("dispatcher")
     order = office.post("/orders", order_body(service_id="survey", booked=True)).json
-    for step, who in (("scheduled", "dispatcher"), ("en_route", "tech1"), ("on_site", "tech1"), ("quoted", "tech1")):
+    for step, who in (("scheduled", "dispatcher"), ("en_route", "tech1"), ("on_site", "tech1")):
         order = move(as_, order, step, who=who)
-    clock.advance(days=8)  # the quote's SLA is seven days
+    # On site has an SLA of 48 business hours (a quote sent waits on the customer: no SLA runs
+    # there); eight days later, about 64 business hours have passed
+    clock.advance(days=8)
     overdue = office.get("/orders?overdue=true&kind=estimate").json["orders"]
-    assert [(o["order_id"], o["step"]) for o in overdue] == [(order["order_id"], "quoted")]
+    assert [(o["order_id"], o["step"]) for o in overdue] == [(order["order_id"], "on_site")]
 
 
 # --- unknown kinds and roles --------------------------------------------------------------------------

@@ -4,15 +4,17 @@ The map versions an order can be on are given to `workflow.versions`' per-contai
 the test (the cache is where `versions.version` looks first), so nothing reads the table."""
 import copy
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.core.errors import ConditionsUnmet, Forbidden, MoveNotAllowed
+from chalicelib.core.business_time import Calendar
+from chalicelib.core.errors import ConditionsUnmet, Forbidden, MoveNotAllowed, ValidationFailed
 from chalicelib.data.models import Address, Customer, LineItem, Move, OrderModel, Signature
 from chalicelib.orders import moves
 from chalicelib.staff.auth import SYSTEM, Principal
 from chalicelib.workflow import process_map, versions
-from infra.demo_data import PROCESS_MAP
+from infra.demo_data import BUSINESS, PROCESS_MAP
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -41,6 +43,16 @@ V2 = process_map.from_definition(_v2_definition(), 2)
 @pytest.fixture(autouse=True)
 def published(monkeypatch):
     monkeypatch.setattr(versions, "_versions", {("default", 1): V1, ("default", 2): V2})
+
+
+# The demo business's calendar (weekdays 08:00-18:00, Saturdays 09:00-13:00, London), given to
+# the moves instead of the stored settings, so nothing reads the table.
+DEMO_CALENDAR = Calendar(BUSINESS["opening_hours"], (), ZoneInfo("Europe/London"))
+
+
+@pytest.fixture(autouse=True)
+def business_calendar(monkeypatch):
+    monkeypatch.setattr(moves.business, "calendar", lambda data=None: DEMO_CALENDAR)
 
 
 def order(step="requested", version=1, **fields) -> OrderModel:
@@ -133,9 +145,10 @@ def test_an_allowed_move_appends_to_the_history_and_puts_the_order_in_the_step()
 def test_the_move_keeps_the_review_index_fields_for_an_open_step_with_an_sla():
     o = booked("requested")
     moves.apply_move(DISPATCHER, o, "scheduled", None, NOW)
-    # scheduled has an SLA of 20160 minutes (two weeks)
+    # scheduled has an SLA of 20160 minutes (336 business hours): from Monday 30 November 09:00,
+    # 53 hours that week, 54 in each of the next five, and 13 more by Tuesday 12 January 11:00
     assert o.open_step == "scheduled"
-    assert o.sla_due_at == NOW + timedelta(days=14)
+    assert o.sla_due_at == datetime(2027, 1, 12, 11, 0, tzinfo=UTC)
     assert o.closed_month is None
 
 
@@ -303,3 +316,55 @@ def test_an_order_without_a_booking_has_no_time_to_free(fields):
 def test_the_start_step_is_the_order_s_version_s_start():
     assert moves.start_step(order(version=2)) == "requested"
     assert not moves.is_closed(order("requested")) and moves.is_closed(order("cancelled"))
+
+
+# --- the SLA's clock ---------------------------------------------------------------------------------
+
+def _step(**changes) -> process_map.Step:
+    return process_map.Step("waiting", "Waiting", None, 240, ("done",), **changes)
+
+
+def test_an_sla_on_the_business_clock_runs_overnight_only_in_opening_hours():
+    # A request at 17:30 with a 4-hour SLA: half an hour today, three and a half tomorrow from 08:00
+    evening = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+    o = order("requested")
+    moves.track_step(o, _step(), evening)
+    assert o.sla_due_at == datetime(2026, 12, 2, 11, 30, tzinfo=UTC)
+
+
+def test_an_sla_on_the_calendar_clock_counts_every_minute_and_reads_no_calendar(monkeypatch):
+    monkeypatch.setattr(moves.business, "calendar", lambda data=None: pytest.fail("the calendar clock needs no calendar"))
+    evening = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+    o = order("requested")
+    moves.track_step(o, _step(sla_clock="calendar"), evening)
+    assert o.sla_due_at == datetime(2026, 12, 1, 21, 30, tzinfo=UTC)
+
+
+def test_a_step_that_waits_on_the_customer_has_no_sla_running():
+    o = order("requested")
+    moves.track_step(o, _step(waits_on_customer=True), NOW)
+    assert (o.open_step, o.sla_due_at) == ("waiting", None)  # open, but off the past-SLA index
+
+
+def test_an_order_put_on_hold_for_the_customer_has_no_sla_running_and_the_entry_says_why():
+    o = booked("scheduled")
+    moves.apply_move(DISPATCHER, o, "on_hold", "customer away until Friday", NOW, waiting_on="customer")
+    assert (o.step, o.open_step, o.sla_due_at) == ("on_hold", "on_hold", None)
+    assert o.history[-1].waiting_on == "customer"
+    # Back from hold, the step's SLA starts again
+    moves.apply_move(DISPATCHER, o, "scheduled", None, NOW + timedelta(days=3))
+    assert o.sla_due_at is not None and o.history[-1].waiting_on is None
+
+
+def test_on_hold_without_waiting_on_keeps_the_hold_steps_sla():
+    o = booked("scheduled")
+    moves.apply_move(DISPATCHER, o, "on_hold", None, NOW)
+    assert o.sla_due_at == DEMO_CALENDAR.add(NOW, 4320)
+
+
+def test_waiting_on_the_customer_is_only_for_a_move_on_hold():
+    o = booked("requested")
+    with pytest.raises(ValidationFailed) as refused:
+        moves.apply_move(DISPATCHER, o, "scheduled", None, NOW, waiting_on="customer")
+    assert refused.value.details[0]["field"] == "waiting_on"
+    assert o.step == "requested" and len(o.history) == 1
