@@ -27,6 +27,31 @@ def get_review(name: str, day: str) -> ReviewModel | None:
         return None
 
 
+def mark_read(review: ReviewModel, user_id: str | None, now: datetime) -> None:
+    """Record that `user_id` opened the review (its page, the digest's link, the report page):
+    the first reader and when are kept, and everyone who read it (`read_count`). One UpdateItem,
+    only for someone new; a second read changes nothing."""
+    if not user_id or user_id in (review.readers or set()):
+        return
+    try:
+        review.update(actions=[
+            ReviewModel.readers.add({user_id}),
+            ReviewModel.read_by.set(ReviewModel.read_by | user_id),
+            ReviewModel.read_at.set(ReviewModel.read_at | now),
+        ], condition=ReviewModel.period.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def read_view(review: ReviewModel) -> dict:
+    """Who read the review: {"read_by": the first reader, "read_by_name", "read_at": when,
+    "read_count": how many people}."""
+    name = people_by_id([review.read_by]).get(review.read_by) if review.read_by else None
+    return {"read_by": review.read_by, "read_by_name": name, "read_at": times.iso(review.read_at),
+            "read_count": len(review.readers or ())}
+
+
 def claim(period: Period, now: datetime, trigger: str) -> tuple[ReviewModel, bool]:
     """(the period's item, True) when this run holds the period now; (item, False) when it was
     reviewed already. Conflict when another run holds it."""
@@ -159,10 +184,14 @@ def view(review: ReviewModel) -> dict:
     }
 
 
-def find(params: dict) -> dict:
+def find(params: dict, reader: str | None = None, now: datetime | None = None) -> dict:
     """GET /reports/reviews?period=&date=: the review of the period holding `date` (any local date
-    in it), or the latest one of that period."""
-    return view(find_model(params))
+    in it), or the latest one of that period; read by `reader` (`mark_read`) when given (the
+    answer is the stored review, the same whoever reads it; `inbox.whole_review` says who read it)."""
+    review = find_model(params)
+    if reader and now is not None:
+        mark_read(review, reader, now)
+    return view(review)
 
 
 def find_model(params: dict) -> ReviewModel:

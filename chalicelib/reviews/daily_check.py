@@ -48,6 +48,7 @@ def _order_item(kind: str, order: OrderModel, step, since: datetime, now: dateti
         "step": step.key,
         "step_label": step.label,
         "owner": step.owner,
+        "deputy": step.deputy,
         "workflow_id": order.workflow_id,
         "workflow_version": int(order.workflow_version),
         "work_kind": order.kind or kinds.kind_for_workflow(order.workflow_id),
@@ -58,9 +59,30 @@ def _order_item(kind: str, order: OrderModel, step, since: datetime, now: dateti
     }
 
 
-def _past_sla(now: datetime, versions: dict) -> list[dict]:
+def _business_hours(minutes: float) -> str:
+    """Business time in plain words: "45 business minutes", "1 business hour", "3.5 business hours"
+    (hours, never days: a business day is not 24 hours)."""
+    if minutes < 59.5:
+        return f"{round(minutes)} business minute" + ("" if round(minutes) == 1 else "s")
+    hours = round(minutes / 60, 1)
+    return f"{hours:g} business hour" + ("" if hours == 1 else "s")
+
+
+def _sla_detail(order: OrderModel, step, now: datetime, calendar) -> str:
+    """How long the order has been in the step, its SLA and by how much it is over, on the
+    step's clock: business hours unless the step counts calendar time."""
+    if step.sla_clock == "calendar" or calendar is None or not calendar.has_hours:
+        return (f"In '{step.label}' for {human(times.minutes(now - order.step_entered_at))}; its SLA is "
+                f"{human(step.sla_minutes)}, over by {human(times.minutes(now - order.sla_due_at))}.")
+    return (f"In '{step.label}' for {_business_hours(calendar.minutes_between(order.step_entered_at, now))} "
+            f"({human(times.minutes(now - order.step_entered_at))} in all); its SLA is "
+            f"{_business_hours(step.sla_minutes)}, over by {_business_hours(max(0, calendar.minutes_between(order.sla_due_at, now)))}.")
+
+
+def _past_sla(now: datetime, versions: dict, calendar=None) -> list[dict]:
     """One Query per step with an SLA on the sparse `by-open-step` index: only open orders whose
-    SLA has run out (at or before now) are read."""
+    SLA has run out (at or before now) are read. `calendar`: the business calendar the words
+    count business hours on."""
     items = []
     keys = sorted({s.key for pm in versions.values() for s in pm.steps if not s.is_end and s.sla_minutes})
     for key in keys:
@@ -68,8 +90,7 @@ def _past_sla(now: datetime, versions: dict) -> list[dict]:
             step = figures.step_of(versions, order)
             if step is None:
                 continue
-            detail = (f"In '{step.label}' for {human(times.minutes(now - order.step_entered_at))}; its SLA is "
-                      f"{human(step.sla_minutes)}, over by {human(times.minutes(now - order.sla_due_at))}.")
+            detail = _sla_detail(order, step, now, calendar)
             items.append(_order_item("sla_breach", order, step, order.sla_due_at, now, detail))
     return items
 
@@ -151,6 +172,7 @@ def _invoice_items(now: datetime, versions: dict) -> list[dict]:
             "step": step.key if step else figures.INVOICED_STEP,
             "step_label": step.label if step else "Invoiced",
             "owner": step.owner if step else None,
+            "deputy": step.deputy if step else None,
             "workflow_version": current.version,
             "since": times.iso(since),
             "minutes": round(times.minutes(now - since)),
@@ -176,7 +198,7 @@ def find_items(now: datetime, zone=None) -> list[dict]:
     business_settings = business.settings()
     zone = zone or business.zone(business_settings)
     versions = evaluation.all_versions()
-    items = (_past_sla(now, versions) + _open_order_items(now, versions) + _not_started(now, zone, versions)
+    items = (_past_sla(now, versions, business.calendar(business_settings)) + _open_order_items(now, versions) + _not_started(now, zone, versions)
              + _invoice_items(now, versions) + staffing.find(now, zone, versions, _order_item)
              + unanswered_quotes.find(now, zone, versions, business_settings))
     kinds = list(KINDS)

@@ -1,7 +1,8 @@
-"""Who hears of a review and what they read: one digest per step owner, the admins for the rest,
-the evaluation email with its chart. Items snoozed in the review inbox stay out of the digests until
-their date; every link opens the office app."""
+"""Who hears of a review and what they read: one digest per step owner (its deputy while the owner
+is on time off), the admins for the rest, the evaluation email with its chart. Items snoozed in
+the review inbox stay out of the digests until their date; every link opens the office app."""
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from chalicelib.core import clock, settings
@@ -10,7 +11,7 @@ from chalicelib.mail import messages
 from chalicelib.reviews import item_actions, links
 from chalicelib.reviews.daily_check import KINDS
 from chalicelib.reviews.suggestions import human
-from chalicelib.setup import business
+from chalicelib.setup import business, technicians
 
 
 @dataclass
@@ -39,11 +40,28 @@ def daily_audience(items: list[dict]) -> list[Recipient]:
     return audience(item_actions.awake(items, clock.now().astimezone(business.zone()).date()))
 
 
-def audience(items: list[dict]) -> list[Recipient]:
-    """One recipient per person: each item goes to its step's owner; to the admins when the step
-    has no owner (or the owner cannot be reached), and to the admins as well once escalated."""
+def away_until(member, now):
+    """The end of the time off `member` is on at `now` (technicians and office staff alike), or None."""
+    for entry in technicians.profile(member)["time_off"] if member is not None else []:
+        start, end = datetime.fromisoformat(entry["start"]), datetime.fromisoformat(entry["end"])
+        if start <= now < end:
+            return end
+    return None
+
+
+def audience(items: list[dict], now=None) -> list[Recipient]:
+    """One recipient per person: each item goes to its step's owner; while the owner is on time
+    off, to the step's deputy instead (or the admins when there is none, or the deputy is away or
+    cannot be reached), saying whom they cover for; to the admins when the step has no owner (or
+    the owner cannot be reached), and to the admins as well once escalated."""
+    now = now or clock.now()
     owners = sorted({i["owner"] for i in items if i["owner"]})
     members = {m.user_id: m for m in StaffModel.batch_get(owners)} if owners else {}
+    away = {key: until for key, m in members.items() if _reachable(m) and (until := away_until(m, now))}
+    deputies = sorted({i.get("deputy") for i in items if i["owner"] in away and i.get("deputy")} - set(members))
+    if deputies:
+        members.update({m.user_id: m for m in StaffModel.batch_get(deputies)})
+    zone = business.zone() if away else None
     people: dict[str, Recipient] = {}
     admins: list[Recipient] = []
 
@@ -55,7 +73,16 @@ def audience(items: list[dict]) -> list[Recipient]:
     for item in items:
         member = members.get(item["owner"])
         deliveries = []
-        if _reachable(member):
+        if _reachable(member) and member.user_id in away:
+            back = away[member.user_id].astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            why = f"covering for {member.name}, on time off until {back}"
+            deputy = members.get(item.get("deputy"))
+            if _reachable(deputy) and away_until(deputy, now) is None:
+                deliveries.append((Recipient(deputy.user_id, deputy.name, deputy.email, []), why))
+            else:
+                cover = [a for a in everyone_admin() if a.key != member.user_id] or everyone_admin()
+                deliveries += [(admin, why) for admin in cover]
+        elif _reachable(member):
             deliveries.append((Recipient(member.user_id, member.name, member.email, []), None))
         else:
             why = "the step has no owner" if not item["owner"] else f"the owner {item['owner']} cannot be reached"

@@ -38,13 +38,16 @@ from chalicelib.core.errors import NotFound
 from chalicelib.data import batch, entries, models
 from chalicelib.data.models import CalendarDayModel, OrderModel
 from chalicelib.invoicing.numbering import invoice_id_for
-from chalicelib.reviews import conversion
+from chalicelib.reviews import accountability, conversion
 from chalicelib.reviews import figures as reviews_figures
 from chalicelib.reviews import suggestions
+from chalicelib.reviews import evidence, experiments
+from chalicelib.reviews import costs
 from chalicelib.reviews.figures import INVOICED_STEP, Visit, Window
 from chalicelib.setup import business, technicians
 from chalicelib.workflow import kinds as work_kinds
 from chalicelib.workflow import process_map
+from chalicelib.workflow import drafts
 from chalicelib.workflow import versions as workflow_versions
 
 VersionKey = tuple[str, int]  # (workflow_id, number)
@@ -164,14 +167,16 @@ def _bottleneck(steps: list[dict]) -> dict | None:
     worst = suggestions.bottleneck(steps)
     if worst is None:
         return None
-    return {key: worst[key] for key in ("step", "label", "median_minutes", "p90_minutes", "sla_minutes")}
+    return {key: worst.get(key) for key in ("step", "label", "median_minutes", "p90_minutes", "sla_minutes",
+                                            "median_interval_minutes", "share_of_cycle_percent", "left")}
 
 
 def _version_order(key: VersionKey) -> tuple:
     return (key[0] != process_map.WORKFLOW_ID, key[0], key[1])
 
 
-def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: datetime) -> dict:
+def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: datetime, calendar=None) -> dict:
+    """`calendar`: the business calendar SLAs on the business clock count (None: calendar time)."""
     all_visits = [v for o in orders for v in reviews_figures.visits(o)]
     by_version: dict[VersionKey, list[Visit]] = defaultdict(list)
     for visit in all_visits:
@@ -182,11 +187,12 @@ def figures_for(orders: list[OrderModel], versions: dict, window: Window, now: d
         return reviews_figures.within(v.entered, start, end) or reviews_figures.within(v.left, start, end)
 
     active = {(v.workflow_id, v.version) for v in all_visits if moved(v)}
-    steps = reviews_figures.step_figures(all_visits, versions, start, end, now)
+    steps = reviews_figures.step_figures(all_visits, versions, start, end, now, calendar)
     per_version = []
     for key in sorted(active, key=_version_order):
         pm = reviews_figures.version_of(versions, *key)
-        version_steps = reviews_figures.step_figures(by_version[key], {key: pm} if pm is not None else versions, start, end, now)
+        version_steps = reviews_figures.step_figures(by_version[key], {key: pm} if pm is not None else versions, start, end, now,
+                                                     calendar)
         per_version.append({
             "workflow_id": key[0],
             "kind": getattr(pm, "kind", None) or work_kinds.kind_for_workflow(key[0]),
@@ -217,7 +223,8 @@ def _kind_part(figures: dict) -> dict:
     return {key: figures[key] for key in ("from", "to", *KIND_FIGURES)}
 
 
-def per_kind(kinds: list, orders: list[OrderModel], versions: dict, window: Window, now: datetime) -> dict:
+def per_kind(kinds: list, orders: list[OrderModel], versions: dict, window: Window, now: datetime,
+             calendar=None) -> dict:
     """{kind: {label, workflow_id, current_workflow_version, orders, steps, bottleneck, versions,
     cycle_time, first_visit_completion, previous: {...}, suggestions}}: each kind's figures over
     its own orders and its own map's versions. A kind with no map published is left out."""
@@ -232,7 +239,8 @@ def per_kind(kinds: list, orders: list[OrderModel], versions: dict, window: Wind
         if not own:
             continue
         kind_orders = [o for o in mine.get(kind.key, []) if (o.workflow_id or process_map.WORKFLOW_ID) == kind.workflow_id]
-        current, previous = figures_for(kind_orders, own, window, now), figures_for(kind_orders, own, before, now)
+        current, previous = (figures_for(kind_orders, own, window, now, calendar),
+                             figures_for(kind_orders, own, before, now, calendar))
         answer[kind.key] = {
             "label": kind.label,
             "workflow_id": kind.workflow_id,
@@ -240,7 +248,8 @@ def per_kind(kinds: list, orders: list[OrderModel], versions: dict, window: Wind
             "orders": sum(v["orders"] for v in current["versions"]),
             **_kind_part(current),
             "previous": {"orders": sum(v["orders"] for v in previous["versions"]), **_kind_part(previous)},
-            "suggestions": suggestions.suggestions(current["steps"], own, previous),
+            **dict(zip(("suggestions", "not_enough_data"),
+                       suggestions.evaluate(current["steps"], own, work_kind=kind.key, previous=previous))),
         }
     return answer
 
@@ -251,10 +260,83 @@ def overall_suggestions(by_kind: dict, current: dict, previous: dict, versions: 
     SLA and its bottleneck mean something within one map), each saying its kind (`work_kind`,
     `kind_label`, and the label before the text)."""
     busy = [key for key, part in by_kind.items() if part["orders"] or part["previous"]["orders"]]
-    if len(busy) <= 1:
+    if len(busy) == 1:
+        return by_kind[busy[0]]["suggestions"]
+    if not busy:
         return suggestions.suggestions(current["steps"], versions, previous)
     return [{**s, "work_kind": key, "kind_label": by_kind[key]["label"], "text": f"{by_kind[key]['label']}: {s['text']}"}
             for key in busy for s in by_kind[key]["suggestions"]]
+
+
+def judge(orders: list[OrderModel], versions: dict, window: Window, now: datetime, *, owners: list | None = None,
+          calendar=None) -> dict:
+    """The evaluation's judgement, pure (no DynamoDB): over in-memory orders with their `.history`
+    set and the map `versions` they follow (keyed by (workflow_id, number), or by number for one
+    map), for the visits that left each step in `window` up to `now`.
+
+    Returns {"steps": the step figures of all orders (with their evidence), "kinds": {work_kind:
+    steps}, "suggestions": [...], "not_enough_data": [...], "experiments": [...]}; `evaluate`
+    uses the same functions (figures.step_figures, suggestions.evaluate, suggestions.slow_owners,
+    experiments.experiments). The rules a suggestion must pass (sample sizes, intervals,
+    thresholds) are in reviews.suggestions' docstring; in short, on one kind of work's orders:
+    - bottleneck: of the steps whose SLA is breached in most of >= 20 judged visits (the wait is
+      beyond the promise; a step waiting on the customer or left only by an automation is never
+      one), the longest median, its 90% interval above the next such step's median;
+    - remove_step: >= 20 visits, >= 90% (interval's lower end) on to the same next step, a 90th
+      percentile of at most 15 min, no SLA breach, nobody sent back from it, not left only by an
+      automation ("system": machinery);
+    - add_check: >= 10% of >= 20 visits sent back to an earlier step (interval's lower end >= 5%);
+    - change_owner: an owner with >= half the SLA breaches and a breach rate whose interval is
+      above the other owners' (and its lower end >= 20%); or (from `owners`, the review records)
+      acting within a day on under half of >= 10 flagged items (interval's upper end under 50%);
+    - change_sla: breached in most of >= 20 judged visits (interval's lower end above 50%), or
+      more than 10 times looser than the 90th percentile and never breached; not for a step a
+      bottleneck or owner suggestion already names.
+    Experiments (reviews.experiments): each version against the one before, both followed for
+    the same time after each order started, each difference at a family-wise 99.8% confidence.
+    A history with none of these effects gets no suggestion. `owners`: records as
+    `accountability.owners` gives them (owner, name, flagged, acted_within_day, ...)."""
+    maps = experiments.version_maps(versions)
+    mine: dict[str, list[OrderModel]] = defaultdict(list)
+    visits_of: dict[str, list[Visit]] = defaultdict(list)
+    for order in orders:
+        mine[order.workflow_id or process_map.WORKFLOW_ID].append(order)
+        visits_of[order.workflow_id or process_map.WORKFLOW_ID] += reviews_figures.visits(order)
+    all_visits = [v for own in visits_of.values() for v in own]
+    steps = reviews_figures.step_figures(all_visits, versions, window.start, window.end, now, calendar) if orders else []
+    kinds_steps, found, short = {}, [], []
+    for workflow_id in sorted(mine):
+        own = maps.get(workflow_id)
+        if not own:
+            continue
+        newest = own[max(own)]
+        work_kind = mine[workflow_id][0].kind or newest.kind or work_kinds.kind_for_workflow(workflow_id)
+        rows = reviews_figures.step_figures(visits_of[workflow_id], own, window.start, window.end, now, calendar)
+        kinds_steps[work_kind] = rows
+        more, fewer = suggestions.evaluate(rows, own, work_kind=work_kind)
+        found += more
+        short += fewer
+    if owners:
+        more, fewer = suggestions.slow_owners(owners, next(iter(kinds_steps)) if len(kinds_steps) == 1 else None)
+        found = suggestions.merge(found, more)
+        short += fewer
+    tried = experiments.experiments(orders, versions, now, calendar)
+    short += experiment_gaps(tried)
+    return {"steps": steps, "kinds": kinds_steps, "suggestions": found, "not_enough_data": short, "experiments": tried}
+
+
+def experiment_gaps(tried: list[dict]) -> list[dict]:
+    """A `not_enough_data` entry for each version comparison with too few orders on a side."""
+    gaps = []
+    for e in tried:
+        n = min(e["orders"]["before"], e["orders"]["after"])
+        if n < evidence.MIN_ORDERS:
+            gaps.append(evidence.not_enough(
+                e["work_kind"], None, None, f"version {e['to_version']} against {e['from_version']}", n,
+                evidence.MIN_ORDERS, why=(f"{e['orders']['after']} orders on version {e['to_version']}, "
+                                          f"{e['orders']['before']} on version {e['from_version']}; at least "
+                                          f"{evidence.MIN_ORDERS} on each needed")))
+    return gaps
 
 
 def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
@@ -263,13 +345,14 @@ def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
     versions = all_versions(kinds)
     before = window.before()
     orders = period_orders(before.start, now, versions)
-    current, previous = figures_for(orders, versions, window, now), figures_for(orders, versions, before, now)
+    calendar = business.calendar()  # SLAs judged on the clock the moves set them with
+    current, previous = figures_for(orders, versions, window, now, calendar), figures_for(orders, versions, before, now, calendar)
     for figures, used in zip((current, previous), utilization([window, before])):
         figures["utilization"] = used
     for figures, invoices in zip((current, previous), invoice_figures(orders, [window, before], now)):
         figures["invoices"] = invoices
-    by_kind = per_kind(kinds, orders, versions, window, now)
-    return {
+    by_kind = per_kind(kinds, orders, versions, window, now, calendar)
+    report = {
         "period": period,
         "date": window.first_day.isoformat(),
         "timezone": str(window.zone),
@@ -281,4 +364,25 @@ def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
         "suggestions": overall_suggestions(by_kind, current, previous, versions),
         "kinds": by_kind,
         "conversion": conversion.report(window, now, {o.order_id: o for o in orders}),
+        "owners": accountability.owners(window, now),  # what each owner did about their flagged items
+        "checks": accountability.checks_record(window, now),  # whether each check ran and was read
     }
+    # Evidence (reviews.evidence): what the figures can't say yet, each map version against the
+    # one before it, and the owners slow to act on their flagged items (from `owners` above).
+    by_workflow = {k.workflow_id: k.key for k in kinds}
+    tried = experiments.experiments(orders, versions, now, calendar,
+                                    lambda workflow_id, pm: by_workflow.get(workflow_id) or pm.kind or workflow_id)
+    busy = [key for key, part in by_kind.items() if part["orders"]]
+    slow, unsure = suggestions.slow_owners(report.get("owners") or [], busy[0] if len(busy) == 1 else None)
+    report["suggestions"] = suggestions.merge(report["suggestions"], slow)
+    report["not_enough_data"] = ([entry for part in by_kind.values() for entry in part["not_enough_data"]]
+                                 + unsure + experiment_gaps(tried))
+    report["experiments"] = tried
+    # What each step costs, the saving of removing one, and each suggestion as a draft map change
+    # an admin opens in the editor (reviews.costs, workflow.drafts).
+    report["costs"] = costs.of_period(orders, versions, window)
+    costs.attach_savings(report["suggestions"], report["costs"])
+    maps = {pm.kind or work_kinds.kind_for_workflow(pm.workflow_id): pm for pm in reviews_figures.heads(versions)}
+    for s in report["suggestions"]:
+        s["draft"] = drafts.draft_for(s, maps.get(s.get("work_kind") or work_kinds.LEGACY_KIND))
+    return report

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from chalicelib.core import times
 from chalicelib.data.models import OrderModel
+from chalicelib.reviews import evidence
 from chalicelib.workflow import process_map
 
 # Step keys the overall figures are built on (the demo map's; a map without them skips them).
@@ -132,6 +133,8 @@ class Visit:
     left: datetime | None
     next_step: str | None
     workflow_id: str = process_map.WORKFLOW_ID
+    waiting_on: str | None = None  # put on hold for the customer ("customer"): no SLA ran
+    left_by: str | None = None  # who made the move out ("system": an automation)
 
 
 def moves(order: OrderModel) -> list:
@@ -147,7 +150,8 @@ def visits(order: OrderModel) -> list[Visit]:
         following = entries[i + 1] if i + 1 < len(entries) else None
         result.append(Visit(order.order_id, version, entry.to_step, entry.at,
                             following.at if following else None, following.to_step if following else None,
-                            order.workflow_id or process_map.WORKFLOW_ID))
+                            order.workflow_id or process_map.WORKFLOW_ID, getattr(entry, "waiting_on", None),
+                            following.by if following else None))
     return result
 
 
@@ -197,10 +201,14 @@ def _ordered_keys(versions: dict, keys) -> list[str]:
     return [k for k in ordered if k in keys]
 
 
-def step_figures(all_visits: list[Visit], versions: dict, start: datetime, end: datetime, now: datetime) -> list[dict]:
+def step_figures(all_visits: list[Visit], versions: dict, start: datetime, end: datetime, now: datetime,
+                 calendar=None) -> list[dict]:
+    """`calendar` (core.business_time.Calendar): the business's hours, which a step's SLA on the
+    business clock counts (None: every minute, as on the calendar clock)."""
     by_step: dict[str, dict] = defaultdict(lambda: {
         "entered": 0, "durations": [], "sla_met": 0, "sla_breached": 0, "backward_moves": 0, "skips": 0,
-        "next_steps": Counter(), "waiting_at_end": 0,
+        "next_steps": Counter(), "waiting_at_end": 0, "orders_left": set(), "back_to": Counter(),
+        "left_by_system": 0, "sla_clock_durations": [],
     })
     for visit in all_visits:
         pm = version_of(versions, visit.workflow_id, visit.version)
@@ -213,13 +221,21 @@ def step_figures(all_visits: list[Visit], versions: dict, start: datetime, end: 
         if within(visit.left, start, end):
             figures["durations"].append(times.minutes(visit.left - visit.entered))
             figures["next_steps"][visit.next_step] += 1
+            figures["orders_left"].add(visit.order_id)
+            figures["left_by_system"] += visit.left_by == "system"
             kind = move_kind(pm, visit.step, visit.next_step)
             if kind == "rework":
                 figures["backward_moves"] += 1
+                figures["back_to"][visit.next_step] += 1
             elif kind == "skip":
                 figures["skips"] += 1
-        if step is not None and step.sla_minutes:
-            due = visit.entered + timedelta(minutes=step.sla_minutes)
+        if step is not None and step.sla_minutes and not step.waits_on_customer and visit.waiting_on != "customer":
+            due = (calendar.due(visit.entered, step.sla_minutes, step.sla_clock) if calendar is not None
+                   else visit.entered + timedelta(minutes=step.sla_minutes))
+            if within(visit.left, start, end):  # the time in the step as its SLA counts it
+                figures["sla_clock_durations"].append(
+                    calendar.minutes_between(visit.entered, visit.left)
+                    if calendar is not None and step.sla_clock == "business" else times.minutes(visit.left - visit.entered))
             if visit.left is not None and visit.left < due:
                 figures["sla_met"] += 1 if within(visit.left, start, end) else 0
             elif within(due, start, end) and due <= now:
@@ -239,20 +255,43 @@ def step_figures(all_visits: list[Visit], versions: dict, start: datetime, end: 
             "label": info.label if info else key,
             "owner": info.owner if info else None,
             "sla_minutes": info.sla_minutes if info else None,
+            "sla_clock": info.sla_clock if info else None,  # what the SLA counts: "business" hours or "calendar" time
             "end_step": bool(info and info.is_end),
             "entered": figures["entered"],
             "left": len(figures["durations"]),
             "median_minutes": median(figures["durations"]),
             "p90_minutes": p90(figures["durations"]),
+            # Evidence (reviews.evidence): how many orders left the step, and 90% bootstrap intervals
+            "orders_left": len(figures["orders_left"]),
+            "median_interval_minutes": evidence.median_interval(figures["durations"]),
+            "p90_interval_minutes": evidence.p90_interval(figures["durations"]),
             "sla_met": figures["sla_met"],
             "sla_breached": figures["sla_breached"],
             "sla_compliance_percent": round(100 * figures["sla_met"] / judged, 1) if judged else None,
+            # the 90th percentile of the time in the step on its SLA's clock (business minutes for
+            # a business-hours SLA), what a new SLA would be set at
+            "p90_sla_clock_minutes": p90(figures["sla_clock_durations"]),
             "backward_moves": figures["backward_moves"],
             "skips": figures["skips"],
             "next_steps": dict(sorted(figures["next_steps"].items(), key=lambda kv: (-kv[1], str(kv[0])))),
+            "sent_back_to": dict(sorted(figures["back_to"].items(), key=lambda kv: (-kv[1], str(kv[0])))),
             "waiting_at_end": figures["waiting_at_end"],
+            "interruption": bool(info and info.interruption),
+            "waits_on_customer": bool(info and info.waits_on_customer),
+            "left_by_system": figures["left_by_system"],  # visits an automation moved on
         })
+    _share_of_cycle(result)
     return result
+
+
+def _share_of_cycle(rows: list[dict]) -> None:
+    """Each step's median as a share of the sum of the medians of the steps an order goes through
+    (end and interruption steps left out): `share_of_cycle_percent`, None for those left out."""
+    counted = [r for r in rows if not r["end_step"] and not r["interruption"] and r["median_minutes"] is not None]
+    total = sum(r["median_minutes"] for r in counted)
+    keys = {r["step"] for r in counted}
+    for r in rows:
+        r["share_of_cycle_percent"] = round(100 * r["median_minutes"] / total, 1) if total and r["step"] in keys else None
 
 
 def _first_entry(order: OrderModel, key: str) -> datetime | None:

@@ -148,19 +148,24 @@ def inbox(user_id: str, today: date) -> dict:
     return {"review": _summary(review), "today": today.isoformat(), "items": awake, "snoozed": snoozed, "counts": counts}
 
 
-def whole_review(period: str, day: str, today: date, kind: str | None = None) -> dict:
+def whole_review(period: str, day: str, today: date, kind: str | None = None,
+                 reader: str | None = None, now: datetime | None = None) -> dict:
     """GET /reviews/{period}/{date}?kind=: a daily review with every item (owners by name,
     states); an evaluation (weekly to quarterly) as stored, with where its report page is; with
-    `kind`, narrowed to that kind of work (report_views.narrow_report)."""
+    `kind`, narrowed to that kind of work (report_views.narrow_report). Opened by `reader`, it
+    counts as read (archive.mark_read)."""
     review = find_review(period, day)
+    if reader and now is not None:
+        archive.mark_read(review, reader, now)
     if review.period != DAILY:
         return {**report_views.narrow_view(archive.view(review), kind), "link": review_link(review.period, review.date),
-                "report_page": f"#/reports/{review.period}/{review.date}" + (f"?kind={kind}" if kind else "")}
+                "report_page": f"#/reports/{review.period}/{review.date}" + (f"?kind={kind}" if kind else ""),
+                **archive.read_view(review)}
     report = report_views.narrow_report(review.report, kind)
     return {**_summary(review), "timezone": report.get("timezone"), "escalate_after": report.get("escalate_after"),
             "counts": report.get("counts", {}), "escalated": report.get("escalated", 0),
             "items_omitted": report.get("items_omitted", 0), "today": today.isoformat(),
-            "items": views(report.get("items", []), review, today)}
+            **archive.read_view(review), "items": views(report.get("items", []), review, today)}
 
 
 def _one(review: ReviewModel, item: dict, today: date) -> dict:

@@ -3,7 +3,8 @@
 The records live in the review actions table (`data.review_actions`), one per item key. An item's
 key is the same every day the daily check finds the same problem, so a snooze holds across the
 next days' reviews until its date; an acknowledgement answers for one review. Both are
-idempotent: a second click finds the action recorded and changes nothing.
+idempotent: a second click finds the action recorded and changes nothing. The first of them is
+the item's first action and resolves its accountability record (`reviews.accountability`).
 """
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,7 @@ from chalicelib.core.errors import Conflict
 from chalicelib.core.validation import Fields, parse_date
 from chalicelib.data import batch
 from chalicelib.data.review_actions import MAX_ACKNOWLEDGED, MAX_LOG, ReviewActionModel
+from chalicelib.reviews import accountability
 
 MAX_SNOOZE_DAYS = 366
 MAX_REASON = 500
@@ -109,6 +111,7 @@ def acknowledge(item: dict, review: str, user_id: str, now: datetime) -> ReviewA
         acknowledged[review] = {"by": user_id, "at": at}
         record.acknowledged = dict(sorted(acknowledged.items())[-MAX_ACKNOWLEDGED:])
         record.updated_at = now
+        accountability.note_action(record, "acknowledged", now)
         return {"action": "acknowledge", "by": user_id, "at": at, "review": review}
 
     return _write(item, change)
@@ -125,6 +128,7 @@ def snooze(item: dict, review: str, until: str, reason: str, user_id: str, now: 
             return None
         record.snooze = {"until": until, "reason": reason, "by": user_id, "at": at, "review": review}
         record.updated_at = now
+        accountability.note_action(record, "snoozed", now)
         return {"action": "snooze", "by": user_id, "at": at, "review": review, "until": until, "reason": reason}
 
     return _write(item, change)

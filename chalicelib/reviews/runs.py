@@ -8,7 +8,8 @@ from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.validation import parse_date
 from chalicelib.data.models import ReviewModel
 from chalicelib.mail import messages
-from chalicelib.reviews import archive, daily_check, digests, evaluation, figures, periods
+from chalicelib.reviews import accountability, archive, daily_check, digests, evaluation, figures, periods
+from chalicelib.reviews import judging
 from chalicelib.reviews.figures import Window
 from chalicelib.reviews.periods import DAILY, Period
 from chalicelib.setup import business, catalog
@@ -96,8 +97,12 @@ def run_period(period: Period, now: datetime, trigger: str) -> tuple[dict, bool]
         report = daily_check.daily_report(period, now) if period.name == DAILY else evaluation.evaluate(period.window, now, period.name)
         archive.write_review(review, report=report)
         review.report = report
+    if period.name == DAILY:  # every flagged item tracked until resolved (idempotent per day)
+        accountability.record_day(review.report, now)
     emit_metrics(review.report)
     _tell(review, review.report, now)
+    if period.name == DAILY:  # the map changes to judge today: their people are told (once)
+        judging.tell_due(period.window.first_day, now)
     observability.publish({"period": period.name}, {
         "ReviewEmailsSent": ("Count", sum(1 for t in review.told if t["status"] == "sent"))})
     review.status, review.finished_at = "done", max(now, clock.now())

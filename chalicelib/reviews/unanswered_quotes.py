@@ -94,6 +94,7 @@ def find(now: datetime, zone, versions: dict, settings: dict) -> list[dict]:
             "step": step.key if step else QUOTED_STEP,
             "step_label": step.label if step else "Quoted",
             "owner": step.owner if step else None,
+            "deputy": step.deputy if step else None,
             "workflow_id": order.workflow_id if order is not None else None,
             "workflow_version": int(order.workflow_version) if order is not None else None,
             "work_kind": (order.kind or kinds.kind_for_workflow(order.workflow_id)) if order is not None else None,

@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 def get_review(principal):
     params = query(bp)
     kind = report_views.check_kind(params)
-    return json_response(report_views.narrow_view(archive.find(params), kind))
+    return json_response(report_views.narrow_view(archive.find(params, principal.user_id, clock.now()), kind))
 
 
 @staff_route(bp, "/reports/process", ADMIN)
@@ -42,7 +42,8 @@ def review_inbox(principal):
 @staff_route(bp, "/reviews/{period}/{date}", OFFICE)
 def whole_review(principal, period, date):
     kind = report_views.check_kind(query(bp))
-    return json_response(inbox.whole_review(period, date, inbox.local_today(clock.now()), kind))
+    now = clock.now()
+    return json_response(inbox.whole_review(period, date, inbox.local_today(now), kind, principal.user_id, now))
 
 
 @staff_route(bp, "/reviews/{period}/{date}/items/{item_key}/acknowledge", OFFICE, methods=("POST",))

@@ -10,6 +10,7 @@ import requests
 
 from chalicelib.data.models import CalendarDayModel, ReviewModel
 from chalicelib.reviews import report_views, runs
+from tests.support import sla_clock
 from tests.support.helpers import order_through, timeline
 from tests.support.world import FIXED_NOW
 
@@ -137,7 +138,8 @@ def test_a_review_names_every_staff_member_it_mentions(world, clock, as_):
     assert as_("admin").get("/reports/reviews?period=weekly").json["people"] == people
 
 
-def test_the_daily_check_names_the_owners_of_its_items(world, clock, as_):
+def test_the_daily_check_names_the_owners_of_its_items(world, clock, as_, monkeypatch):
+    sla_clock.count_calendar_time(monkeypatch)  # about names, not the SLA's clock: every minute counts
     order_through([("requested", FIXED_NOW - timedelta(hours=5))]).save()  # past its 4 h SLA: the dispatcher's
     r = as_("admin").post("/reviews/run", {"period": "daily"})
     assert r.status == 201, r
@@ -146,19 +148,27 @@ def test_the_daily_check_names_the_owners_of_its_items(world, clock, as_):
 
 
 def test_the_evaluation_names_its_bottleneck_and_backs_each_suggestion_with_its_figures(world, clock, as_):
-    demo_week()
+    # Thirty orders through the map: ten hours in "requested" (its SLA is 4 h), two days in
+    # "invoiced" (within its 30 days), a minute "on the way"
+    for i in range(30):
+        order_through(timeline(WEEK, ("requested", 600 + i % 5), ("scheduled", 60), ("en_route", 1), ("in_progress", 120),
+                               ("completed", 30), ("invoiced", 2880 + 10 * i), ("paid", 60), ("closed", None)),
+                      "tech-1").save()
     report = weekly(as_)["report"]
-    assert report["bottleneck"] == {"step": "invoiced", "label": "Invoiced", "median_minutes": 2640,
-                                    "p90_minutes": 4320, "sla_minutes": 43200}
+    bottleneck = report["bottleneck"]
+    assert (bottleneck["step"], bottleneck["median_minutes"], bottleneck["left"]) == ("requested", 602, 30)
     assert report["previous"]["bottleneck"] is None  # nothing left a step the week before
-    numbers = {s["kind"]: s["numbers"] for s in report["suggestions"]}
-    assert numbers["bottleneck"] == {"left": 10, "median_minutes": 2640, "p90_minutes": 4320, "sla_minutes": 43200,
-                                     "previous_median_minutes": None}
-    assert numbers["remove_step"] == {"left": 11, "median_minutes": 1, "p90_minutes": 1, "next_step": "in_progress",
-                                      "next_step_label": "In progress"}
-    assert numbers["add_step_or_owner"] == {"sla_breached": 4, "sla_breached_all_steps": 5,
-                                            "sla_compliance_percent": 66.7, "sla_minutes": 480}
-    assert {s["kind"]: s["label"] for s in report["suggestions"]}["add_step_or_owner"] == "In progress"
+    found = {s["kind"]: s for s in report["suggestions"]}
+    assert found["bottleneck"]["evidence"] == {
+        "sample_size": 30, "needed": 20, "method": "bootstrap percentile interval of the median (1000 resamples)",
+        "interval": bottleneck["median_interval_minutes"], "confidence": 0.9}
+    text = found["bottleneck"]["text"]
+    # invoiced is longer, but within its promise: the longest wait beyond its promise is named
+    assert text.startswith("The longest wait beyond its promise is in 'Requested' (longer: 'Invoiced'")
+    assert "30 orders" in text and "90% interval" in text and "breached in 30 of 30 visits" in text
+    assert found["remove_step"]["step"] == "en_route" and found["remove_step"]["numbers"]["same_next_step"] == 30
+    assert found["remove_step"]["id"] == "remove_step:installation:en_route"
+    assert all(s["evidence"]["sample_size"] >= s["evidence"]["needed"] for s in report["suggestions"])
     version, = report["versions"]
-    assert version["bottleneck"]["step"] == "invoiced" and version["published_by"] == "admin-1"
+    assert version["bottleneck"]["step"] == "requested" and version["published_by"] == "admin-1"
     assert version["published_at"].endswith("Z")

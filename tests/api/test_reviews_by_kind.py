@@ -8,11 +8,21 @@ map: 240) and its own labels and owners, so a figure read against the wrong map 
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote as url_quote
 
+import pytest
+
 from chalicelib.data.models import OrderModel
 from chalicelib.reviews import daily_check, evaluation
 from tests.support.estimates import ESTIMATE_MAP, estimate_order, publish_estimate_map, quote
 from tests.support.helpers import order_through, timeline
 from tests.support.world import FIXED_NOW
+from tests.support import sla_clock
+
+
+@pytest.fixture(autouse=True)
+def _slas_in_calendar_time(monkeypatch):
+    """These tests are about kinds of work in the reviews, not the SLA's clock: SLAs count every minute here
+    (tests/support/sla_clock.py)."""
+    sla_clock.count_calendar_time(monkeypatch)
 
 UTC = timezone.utc
 DAY = "2026-11-30"
@@ -59,8 +69,9 @@ def test_each_kind_has_its_own_figures_and_its_version_1_is_not_the_other_kind_s
     on_site = next(s for s in estimate["steps"] if s["step"] == "on_site")
     assert (on_site["entered"], on_site["left"], on_site["median_minutes"]) == (2, 1, 60.0)
     assert estimate["orders"] == 2 and [v["workflow_version"] for v in estimate["versions"]] == [number]
-    assert estimate["bottleneck"]["step"] == "requested"
-    assert {s["kind"] for s in estimate["suggestions"]} >= {"bottleneck"}
+    # two orders name no bottleneck: the kind says what it lacks
+    assert estimate["bottleneck"] is None and estimate["suggestions"] == []
+    assert {(e["step"], e["sample_size"], e["work_kind"]) for e in estimate["not_enough_data"]} >= {("requested", 2, "estimate")}
     assert estimate["previous"]["orders"] == 0
 
     requested = next(s for s in install["steps"] if s["step"] == "requested")
@@ -75,7 +86,9 @@ def test_each_kind_has_its_own_figures_and_its_version_1_is_not_the_other_kind_s
     assert report["suggestions"] == [{**s, "work_kind": key, "kind_label": report["kinds"][key]["label"],
                                       "text": f"{report['kinds'][key]['label']}: {s['text']}"}
                                      for key in ("installation", "estimate") for s in report["kinds"][key]["suggestions"]]
-    assert any(s["text"].startswith("Estimate: Orders wait longest in 'Estimate requested'") for s in report["suggestions"])
+    assert "Not enough data yet for 'Estimate requested' (2 orders; at least 20 needed)." in [
+        e["text"] for e in report["not_enough_data"] if e["work_kind"] == "estimate"]
+    assert {e["work_kind"] for e in report["not_enough_data"]} >= {"installation", "estimate"}
     assert report["current_workflow_version"] == 1
 
     narrowed = as_("admin").get("/reports/process?from=2026-11-30&to=2026-12-06&kind=estimate").json

@@ -138,8 +138,9 @@ def test_the_main_line_leaves_out_the_interruption_steps():
 def test_a_visit_runs_from_a_move_into_a_step_to_the_next_move_out():
     o = order_through(WEEK_START, ("requested", 30), ("scheduled", 60), ("en_route", None))
     assert figures.visits(o) == [
-        figures.Visit("WO-1", 1, "requested", WEEK_START, WEEK_START + timedelta(minutes=30), "scheduled"),
-        figures.Visit("WO-1", 1, "scheduled", WEEK_START + timedelta(minutes=30), WEEK_START + timedelta(minutes=90), "en_route"),
+        figures.Visit("WO-1", 1, "requested", WEEK_START, WEEK_START + timedelta(minutes=30), "scheduled", left_by="admin-1"),
+        figures.Visit("WO-1", 1, "scheduled", WEEK_START + timedelta(minutes=30), WEEK_START + timedelta(minutes=90), "en_route",
+                      left_by="admin-1"),
         figures.Visit("WO-1", 1, "en_route", WEEK_START + timedelta(minutes=90), None, None),
     ]
 
@@ -340,6 +341,35 @@ def test_without_completed_orders_first_visit_completion_is_unknown():
     assert figures.first_visit([], VERSIONS, WEEK.start, WEEK.end) == {"completed": 0, "first_visit": 0, "percent": None}
 
 
+# --- evidence in the step figures --------------------------------------------------------------------------
+
+def test_each_step_says_how_many_orders_left_it_and_the_interval_of_its_median(week):
+    requested, invoiced = week["by_step"]["requested"], week["by_step"]["invoiced"]
+    assert (requested["orders_left"], invoiced["orders_left"]) == (12, 10)  # the order sent back left twice
+    lo, hi = invoiced["median_interval_minutes"]
+    assert lo <= invoiced["median_minutes"] <= hi
+    assert week["by_step"]["closed"]["median_interval_minutes"] is None  # nothing left it
+
+
+def test_the_interval_is_the_same_every_time():
+    again = figures.step_figures(all_visits(demo_week()), VERSIONS, WEEK.start, WEEK.end, NOW)
+    first = figures.step_figures(all_visits(demo_week()), VERSIONS, WEEK.start, WEEK.end, NOW)
+    assert [r["median_interval_minutes"] for r in again] == [r["median_interval_minutes"] for r in first]
+
+
+def test_shares_of_cycle_time_are_the_medians_over_their_sum_without_end_and_interruption_steps(week):
+    shares = {r["step"]: r["share_of_cycle_percent"] for r in week["steps"]}
+    assert shares["closed"] is None and shares["on_hold"] is None and shares["cancelled"] is None
+    assert sum(v for v in shares.values() if v is not None) == pytest.approx(100, abs=0.5)
+    total = sum(r["median_minutes"] for r in week["steps"]
+                if r["median_minutes"] is not None and r["step"] not in ("on_hold", "closed", "cancelled"))
+    assert shares["invoiced"] == round(100 * 2640 / total, 1)
+
+
+def test_rework_says_where_orders_were_sent_back_to(week):
+    assert week["by_step"]["scheduled"]["sent_back_to"] == {"requested": 1}
+
+
 # --- suggestions ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("minutes, words", [
@@ -350,72 +380,46 @@ def test_a_duration_is_written_in_plain_words(minutes, words):
     assert suggestions.human(minutes) == words
 
 
-def test_the_week_suggests_removing_on_the_way_the_invoiced_bottleneck_and_help_in_progress(week):
-    found = suggestions.suggestions(week["steps"], VERSIONS)
-    assert [(s["kind"], s["step"]) for s in found] == [
-        ("remove_step", "en_route"), ("bottleneck", "invoiced"), ("add_step_or_owner", "in_progress")]
-    remove, bottleneck, pile = (s["text"] for s in found)
-    # "on the way" takes a minute and always leads to "in progress"; it runs an automation
-    assert "always go on to 'In progress'" in remove and "candidate to remove" in remove
-    assert "notify_customer" in remove
-    assert "a median of 1 d 20 h" in bottleneck and "90% within 3 d" in bottleneck
-    assert "(4 of 5)" in pile and "add a step" in pile
+def test_a_week_of_twelve_orders_suggests_nothing_and_says_what_it_lacks(week):
+    # The fresh-demo bug: a bottleneck named from a handful of orders. Twelve orders are too few.
+    found, short = suggestions.evaluate(week["steps"], VERSIONS, work_kind="repair")
+    assert found == []
+    by_step_ = {entry["step"]: entry for entry in short}
+    assert by_step_["invoiced"]["text"] == "Not enough data yet for 'Invoiced' (10 orders; at least 20 needed)."
+    assert by_step_["requested"]["text"] == "Not enough data yet for 'Requested' (12 orders; at least 20 needed)."
+    assert all(entry["needed"] == 20 and entry["work_kind"] == "repair" for entry in short)
+    assert suggestions.bottleneck(week["steps"], VERSIONS) is None
 
 
-def test_the_bottleneck_names_the_period_before_when_known(week):
-    previous = {"steps": [{"step": "invoiced", "median_minutes": 600}]}
-    bottleneck = next(s for s in suggestions.suggestions(week["steps"], VERSIONS, previous) if s["kind"] == "bottleneck")
-    assert bottleneck["text"].endswith("The period before: a median of 10 h.")
+def test_the_bottleneck_names_the_period_before_when_known():
+    rows = [_row("requested", left=40, median_minutes=30, median_interval_minutes=[25, 35], share_of_cycle_percent=10.0),
+            _row("invoiced", left=40, median_minutes=600, median_interval_minutes=[500, 700], share_of_cycle_percent=90.0)]
+    previous = {"steps": [{"step": "invoiced", "median_minutes": 300}]}
+    # no SLA judged: the wait is beyond its promise when clearly longer than the period before
+    (found,) = suggestions.suggestions(rows, VERSIONS, previous)
+    assert found["kind"] == "bottleneck" and found["text"].endswith("the period before, a median of 5 h.")
+    assert found["numbers"]["previous_median_minutes"] == 300
+    assert suggestions.suggestions(rows, VERSIONS, {"steps": [{"step": "invoiced", "median_minutes": 400}]}) == []
 
 
 def _row(step, **figures_):
     info = V1.step(step)
-    return {"step": step, "label": info.label, "owner": info.owner, "end_step": info.is_end, "left": 0,
-            "median_minutes": None, "p90_minutes": None, "sla_breached": 0, "backward_moves": 0, "next_steps": {},
-            **figures_}
-
-
-def test_a_step_needs_enough_visits_before_it_is_called_useless():
-    quick = dict(median_minutes=1, p90_minutes=1, next_steps={"in_progress": 4})
-    assert [s["kind"] for s in suggestions.suggestions([_row("en_route", left=4, **quick)], VERSIONS)] == ["bottleneck"]
-    assert [s["kind"] for s in suggestions.suggestions([_row("en_route", left=5, **quick)], VERSIONS)] == [
-        "remove_step", "bottleneck"]
+    return {"step": step, "label": info.label, "owner": info.owner, "end_step": info.is_end, "left": 0, "orders_left": 0,
+            "interruption": info.interruption, "sla_minutes": info.sla_minutes, "median_minutes": None,
+            "p90_minutes": None, "median_interval_minutes": None, "p90_interval_minutes": None,
+            "share_of_cycle_percent": None, "sla_met": 0, "sla_breached": 0, "backward_moves": 0, "next_steps": {},
+            "sent_back_to": {}, **figures_}
 
 
 def test_the_start_step_and_interruptions_are_never_suggested_for_removal():
-    quick = dict(left=20, median_minutes=1, p90_minutes=1)
-    rows = [_row("requested", next_steps={"scheduled": 20}, **quick), _row("on_hold", next_steps={"in_progress": 20}, **quick)]
+    quick = dict(left=40, median_minutes=1, p90_minutes=1)
+    rows = [_row("requested", next_steps={"scheduled": 40}, **quick), _row("on_hold", next_steps={"in_progress": 40}, **quick)]
     assert "remove_step" not in [s["kind"] for s in suggestions.suggestions(rows, VERSIONS)]
 
 
 def test_a_step_that_leads_to_different_steps_decides_something():
-    row = _row("en_route", left=10, median_minutes=1, p90_minutes=2, next_steps={"in_progress": 9, "on_hold": 1})
+    row = _row("en_route", left=40, median_minutes=1, p90_minutes=2, next_steps={"in_progress": 34, "on_hold": 6})
     assert "remove_step" not in [s["kind"] for s in suggestions.suggestions([row], VERSIONS)]
-
-
-def test_breaches_pile_up_only_with_enough_of_them_in_one_step():
-    # Given two breaches in one step: not yet a pile
-    rows = [_row("in_progress", sla_breached=2)]
-    assert suggestions.suggestions(rows, VERSIONS) == []
-    # Three in one step of seven in all: under half, not a pile
-    rows = [_row("in_progress", sla_breached=3), _row("scheduled", sla_breached=2), _row("completed", sla_breached=2)]
-    assert suggestions.suggestions(rows, VERSIONS) == []
-    # Three of six: half, a pile
-    rows = [_row("in_progress", sla_breached=3), _row("scheduled", sla_breached=3)]
-    assert [s["step"] for s in suggestions.suggestions(rows, VERSIONS)] == ["in_progress"]
-
-
-def test_a_pile_in_a_step_without_an_owner_asks_for_an_owner():
-    row = {**_row("in_progress", sla_breached=3), "owner": None}
-    (found,) = suggestions.suggestions([row], VERSIONS)
-    assert found["kind"] == "add_step_or_owner" and found["text"].endswith("give it an owner.")
-
-
-def test_repeated_rework_is_worth_a_look():
-    rows = [_row("scheduled", backward_moves=2), _row("in_progress", backward_moves=3)]
-    found = suggestions.suggestions(rows, VERSIONS)
-    assert [(s["kind"], s["step"]) for s in found] == [("rework", "in_progress")]
-    assert found[0]["text"].startswith("3 orders were sent back from 'In progress'")
 
 
 def test_changes_are_the_differences_with_the_period_before():
