@@ -111,7 +111,7 @@ def _measure_here(requests_each: int) -> dict:
         from infra import bootstrap, demo_data
 
         os.environ.update(bootstrap.create_all())
-        order_id = demo_data.load(clock.now())[0]  # today's job for tech1: with a technician to show
+        order_id = demo_data.load(clock.now(), history=False)[0]  # today's job for tech1 (no months of history)
         real, real_url = _serve(app.app, CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=STAGE))
         bare, bare_url = _serve(_bare_app(), Config.create(chalice_stage="dev", app_name="bare", project_dir=str(ROOT / "bench" / "bare_app")))
         token = requests.post(f"{real_url}/auth/login", json={"email": "admin@example.com", "password": demo_data.PASSWORD},

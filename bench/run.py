@@ -17,6 +17,7 @@ from bench import (  # noqa: E402
     cold_start, concurrency, customer_search, dynamodb_calls, local_system, package_size, request_overhead, reviews_scale,
 )
 from bench import board as board_bench  # noqa: E402
+from bench import evaluation_planted  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -146,6 +147,13 @@ BENCHMARKS = [
             "review_time_ratio_stock_moto": "The same with moto's own Query, which looks at every item of the table "
             "whatever the key (each index Query costs a Scan in moto, never in DynamoDB); 3 runs each.",
             "review_scale": "The raw counts: orders, items read, DynamoDB calls, items flagged, median milliseconds.",
+        },
+    ),
+    (
+        evaluation_planted.measure,
+        {
+            "evaluation_planted": evaluation_planted.DESCRIPTION,
+            "evaluation_planted_detail": evaluation_planted.DETAIL_DESCRIPTION,
         },
     ),
 ]

@@ -5,9 +5,11 @@ capability modules the API uses.
 `load_staff_and_setup` is the business as it was before kinds of work (one map, the legacy kind
 `installation`; the tests' world); `load_kinds` adds the estimate and repair kinds with their
 maps and puts each service in its kind; `load` (make run) does both, then the orders."""
+import os
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.core.business_time import Calendar
 from chalicelib.orders import intake as orders_intake, service
 from chalicelib.setup import catalog, services, technicians
 from chalicelib.staff import directory
@@ -36,6 +38,8 @@ BUSINESS = {
     "company_number": "01234567",
     "registered_office": "12 Glazier Row, Bristol BS1 4DJ",
     "prices_include_tax": False,
+    # What an hour of each role's time costs the business (reviews.costs: what each step costs).
+    "cost_per_hour_cents": {"technician": 3500, "dispatcher": 2200, "admin": 2800},
     "opening_hours": {
         "mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]], "wed": [["08:00", "18:00"]],
         "thu": [["08:00", "18:00"]], "fri": [["08:00", "18:00"]], "sat": [["09:00", "13:00"]], "sun": [],
@@ -91,6 +95,9 @@ PRICE_LIST = [
 OFFICE_ROLES = ["admin", "dispatcher"]
 FIELD_ROLES = ["admin", "dispatcher", "technician"]
 
+# SLAs count business time (the opening hours above) unless a step says "calendar": "On the way"
+# does, since a customer waiting at home for the fitter counts every minute. A quote sent waits
+# on the customer's answer: no SLA runs there (the daily review asks about unanswered quotes).
 PROCESS_MAP = {
     "name": "Window installation",
     "start_step": "requested",
@@ -103,7 +110,7 @@ PROCESS_MAP = {
          "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES + ["system"]},
         {"key": "en_route", "label": "On the way", "owner": "dispatcher-1", "sla_minutes": 120,
          "next": ["in_progress", "scheduled", "on_hold", "cancelled"], "exit_conditions": [],
-         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
+         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES, "sla_clock": "calendar"},
         {"key": "in_progress", "label": "In progress", "owner": "dispatcher-1", "sla_minutes": 480,
          "next": ["completed", "on_hold", "cancelled"], "exit_conditions": ["has_line_items", "has_signature"],
          "automations": [], "allowed_roles": FIELD_ROLES},
@@ -144,13 +151,13 @@ ESTIMATE_MAP = {
          "automations": ["notify_customer"], "allowed_roles": OFFICE_ROLES + ["system"]},
         {"key": "en_route", "label": "On the way", "owner": "dispatcher-1", "sla_minutes": 120,
          "next": ["on_site", "scheduled", "on_hold", "cancelled"], "exit_conditions": [],
-         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES},
+         "automations": ["notify_customer"], "allowed_roles": FIELD_ROLES, "sla_clock": "calendar"},
         {"key": "on_site", "label": "On site, measuring", "owner": "dispatcher-1", "sla_minutes": 2880,
          "next": ["quoted", "on_hold", "cancelled"], "exit_conditions": [],
          "automations": [], "allowed_roles": FIELD_ROLES},
         {"key": "quoted", "label": "Quote sent", "owner": "dispatcher-1", "sla_minutes": 10080,
          "next": ["won", "lost", "on_hold", "cancelled"], "exit_conditions": [],
-         "automations": [], "allowed_roles": FIELD_ROLES + ["system"]},
+         "automations": [], "allowed_roles": FIELD_ROLES + ["system"], "waits_on_customer": True},
         {"key": "won", "label": "Won", "owner": "dispatcher-1", "sla_minutes": 2880,
          "next": ["closed"], "exit_conditions": [], "automations": [], "allowed_roles": OFFICE_ROLES + ["system"]},
         {"key": "lost", "label": "Lost", "owner": "dispatcher-1", "sla_minutes": 2880,
@@ -165,6 +172,17 @@ ESTIMATE_MAP = {
          "interruption": True},
     ],
 }
+
+# Whose time each step takes and how many minutes of it per visit (None: the whole time in the
+# step, the technician's travel and work on site); a step not named takes nobody's time, the order
+# only waits there. What each step costs follows (reviews.costs, at BUSINESS' cost per hour).
+STAFF_TIME = {
+    "requested": ("dispatcher", 10), "en_route": ("technician", None), "in_progress": ("technician", None),
+    "on_site": ("technician", None), "completed": ("admin", 5), "invoiced": ("admin", 5), "paid": ("admin", 5),
+}
+for _step in PROCESS_MAP["steps"] + REPAIR_MAP["steps"] + ESTIMATE_MAP["steps"]:
+    if _step["key"] in STAFF_TIME:
+        _step["staff_role"], _step["staff_minutes"] = STAFF_TIME[_step["key"]]
 
 # The kinds of work (label, map) besides the legacy `installation`, and each service's kind. The
 # survey keeps its price for display, but its estimate map invoices nothing.
@@ -204,8 +222,22 @@ def _next_weekday(day):
 
 
 # The waiting request came in by phone yesterday: past its step's four-hour SLA, so the daily
-# review always has something to show its owner.
+# review always has something to show its owner. The SLA counts business hours, so after a
+# weekend "yesterday" is the last day with twice the SLA's business hours since (`waiting_since`).
 WAITING_SINCE = timedelta(days=1)
+WAITING_BUSINESS_MINUTES = 2 * 240
+
+
+def waiting_since(now: datetime) -> datetime:
+    """When the waiting request came in: a day before `now`, or as many days more as it takes
+    for it to be well past its SLA in business hours (a week at most)."""
+    calendar = Calendar(BUSINESS["opening_hours"], (), ZoneInfo(TIMEZONE))
+    since = now - WAITING_SINCE
+    for _ in range(7):
+        if calendar.minutes_between(since, now) >= WAITING_BUSINESS_MINUTES:
+            break
+        since -= timedelta(days=1)
+    return since
 
 
 def load_orders(now: datetime) -> list[str]:
@@ -238,14 +270,25 @@ def load_orders(now: datetime) -> list[str]:
         {"street": "3 Mill Road", "city": "Bath", "postcode": "BA1 2QT"},
         service_id="glazing-repair",
         description="Misted double-glazed unit in the kitchen; call to arrange a visit.",
-    ), now - WAITING_SINCE)
+    ), waiting_since(now))
     ids.append(waiting.order_id)
     return ids
 
 
-def load(now: datetime) -> list[str]:
+def load(now: datetime, history: bool | None = None) -> list[str]:
+    """The demo business (make run): with `history` (by default unless DEMO_HISTORY=0), six months
+    of finished jobs and past reviews beside the live orders (infra/demo_history: the installation
+    map's version 2 among them)."""
+    if history is None:
+        history = os.environ.get("DEMO_HISTORY", "1") != "0"
     load_staff_and_setup(now)
     load_kinds(now)
     from infra import demo_estimates  # the estimates in each state, with their quotes
-    return load_orders(now) + demo_estimates.load(now)
+    from infra import demo_history
+    if history:
+        demo_history.publish_versions(now)  # the live orders follow version 2 of the installation map
+    ids = load_orders(now) + demo_estimates.load(now)
+    if history:
+        demo_history.load(now)  # beside the live orders' calendar days
+    return ids
 

@@ -36,6 +36,7 @@ def install() -> None:
     _stop_tracking_instances()
     _bound_shard_iterators()
     _transactions_copy_items_not_tables()
+    _queries_read_their_partition()
 
 
 def uninstall() -> None:
@@ -160,3 +161,44 @@ def _transactions_copy_items_not_tables() -> None:
 
     _patch(models, "copy", types.SimpleNamespace(deepcopy=deepcopy_but_tables))
     _patch(DynamoDBBackend, "transact_write_items", transact_write_items_undoing_items)
+
+
+# --- queries ---------------------------------------------------------------------------------------
+#
+# moto answers every Query by sorting all the table's items (DynamoType comparisons, slow) and
+# comparing each one's hash key: with months of demo history (infra/demo_history) a report's
+# queries took a second each. A Query of a table's own key now reads only its partition, and the
+# sorting compares plain values: the same items in the same order.
+
+def _sort_key(item):
+    first = item.hash_key.cast_value
+    return (first, item.range_key.cast_value) if item.range_key is not None else (first,)
+
+
+def _queries_read_their_partition() -> None:
+    from moto.dynamodb.models.table import Table
+
+    query = Table.query
+
+    def all_items_sorted_by_value(table):
+        items = []
+        for hash_set in table.items.values():
+            if table.range_key_attr:
+                items.extend(hash_set.values())
+            else:
+                items.append(hash_set)
+        return sorted(items, key=_sort_key)
+
+    def query_of_one_partition(table, hash_key, *args, **kwargs):
+        index_name = kwargs["index_name"] if "index_name" in kwargs else (args[6] if len(args) > 6 else None)
+        if index_name is None and hash_key is not None and table.range_key_attr:
+            partition = list(table.items.get(hash_key, {}).values())
+            table.__dict__["all_items"] = lambda: sorted(partition, key=_sort_key)
+            try:
+                return query(table, hash_key, *args, **kwargs)
+            finally:
+                table.__dict__.pop("all_items", None)
+        return query(table, hash_key, *args, **kwargs)
+
+    _patch(Table, "all_items", all_items_sorted_by_value)
+    _patch(Table, "query", query_of_one_partition)

@@ -54,9 +54,10 @@ def free_port() -> int:
 
 
 def child_env(local_dir: Path, extra: dict | None = None) -> dict:
-    """This environment without AWS settings (the local system sets its own), plus `extra`."""
+    """This environment without AWS settings (the local system sets its own), plus `extra`. The
+    demo without its months of history (infra/demo_history) unless DEMO_HISTORY says otherwise."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_", "JWKS_"))}
-    return {**env, "LOCAL_DIR": str(local_dir), "PYTHONUNBUFFERED": "1", **(extra or {})}
+    return {"DEMO_HISTORY": "0", **env, "LOCAL_DIR": str(local_dir), "PYTHONUNBUFFERED": "1", **(extra or {})}
 
 
 # Many customers from one address (the test's): the limits per client address off, and no
