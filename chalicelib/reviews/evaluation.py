@@ -38,7 +38,7 @@ from chalicelib.core.errors import NotFound
 from chalicelib.data import batch, entries, models
 from chalicelib.data.models import CalendarDayModel, OrderModel
 from chalicelib.invoicing.numbering import invoice_id_for
-from chalicelib.reviews import accountability, conversion
+from chalicelib.reviews import accountability, archive, conversion
 from chalicelib.reviews import figures as reviews_figures
 from chalicelib.reviews import suggestions
 from chalicelib.reviews import evidence, experiments
@@ -339,6 +339,18 @@ def experiment_gaps(tried: list[dict]) -> list[dict]:
     return gaps
 
 
+def with_names(found: list[dict], names: dict[str, str]) -> None:
+    """Owners by name in the suggestions' words (the figures know only user ids): each suggestion
+    about an owner gains `owner_name`, and its text says the name where it said the id."""
+    for s in found:
+        name = names.get(s.get("owner") or "")
+        if not name:
+            continue
+        s["owner_name"] = name
+        if s["kind"] == "change_owner":
+            s["text"] = s["text"].replace(s["owner"], name)
+
+
 def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
     """The evaluation of `window`, compared with the window of the same length before it."""
     kinds = work_kinds.kinds()
@@ -378,6 +390,9 @@ def evaluate(window: Window, now: datetime, period: str = "custom") -> dict:
     report["not_enough_data"] = ([entry for part in by_kind.values() for entry in part["not_enough_data"]]
                                  + unsure + experiment_gaps(tried))
     report["experiments"] = tried
+    every = report["suggestions"] + [x for part in by_kind.values() for x in part["suggestions"]]
+    names = archive.people_by_id({x["owner"] for x in every if x.get("owner")})
+    with_names(every, names)
     # What each step costs, the saving of removing one, and each suggestion as a draft map change
     # an admin opens in the editor (reviews.costs, workflow.drafts).
     report["costs"] = costs.of_period(orders, versions, window)

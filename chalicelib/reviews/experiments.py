@@ -229,7 +229,7 @@ def _text(old, new, n_before: int, n_after: int, judged: list, overall: str) -> 
         if m["measure"] in ("sla_compliance_percent", "rework_percent"):
             way = "lower" if d["value"] < 0 else "higher"
         span = d["interval"]
-        sure = f"{round(100 * d.get('confidence', evidence.CONFIDENCE), 1):g}%"
+        sure = f"{100 * d.get('confidence', evidence.CONFIDENCE):.4g}%"  # 99.96%, never a rounded 100%
         inner = f"{sure} interval of the difference {span[0]:g} to {span[1]:g}" if span else "no interval"
         parts.append(f"{m['label']}: {_level(m, m['before']['value'])} before ({m['before']['n']}), "
                      f"{_level(m, m['after']['value'])} after ({m['after']['n']}), "

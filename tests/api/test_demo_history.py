@@ -65,6 +65,9 @@ def test_the_quarter_shows_the_bottleneck_two_versions_owners_and_checks(demo, a
     evidence = bottleneck[0]["evidence"]
     assert evidence["sample_size"] >= evidence["needed"] and evidence["interval"] is not None
     assert evidence["interval"][0] > 4 * 60  # well past its 4-hour SLA, with its uncertainty
+    # an owner suggestion names the person, not the user id
+    for s in (s for s in report["suggestions"] if s["kind"] == "change_owner"):
+        assert s["owner_name"] in s["text"] and s["owner"] not in s["text"], s["text"]
 
     compared = [e for e in report["experiments"] if e["work_kind"] == "installation"]
     assert [(e["from_version"], e["to_version"]) for e in compared] == [(1, 2)]

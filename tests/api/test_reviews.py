@@ -461,8 +461,8 @@ def test_the_weekly_report_reaches_the_admins_the_store_s3_and_cloudwatch(world,
     # a week of twelve orders is too few for a suggestion (reviews.suggestions: at least 20 visits)
     assert "None this time." in html and "Weekly process review 2026-11-23 to 2026-11-29" == str(email["Subject"])
     # and says what it could not judge yet, in the text part too
-    assert review["not_enough_data"] and "Not enough data yet" in html
-    assert review["not_enough_data"][0]["text"] in body_part(email, "plain")
+    assert review["report"]["not_enough_data"] and "Not enough data yet" in html
+    assert review["report"]["not_enough_data"][0]["text"] in body_part(email, "plain")
 
     # the store: GET answers what the run answered; S3 holds JSON and CSV
     stored = as_("admin").get("/reports/reviews?period=weekly&date=2026-11-25")  # any day of the week
