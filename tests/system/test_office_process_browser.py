@@ -6,8 +6,10 @@ summary, then published with a note and seen in the list of versions and in the 
 a version published meanwhile shown as a conflict, and a reordered step published over it.
 axe-core finds nothing serious on any of these pages. This module runs its own local system, so
 the versions it publishes reach no other module."""
+import json
 import re
 
+from chalicelib.workflow import drafts, process_map
 from tests.support.browser import browser, expect  # noqa: F401  (browser: a fixture)
 from tests.support.office import OfficeApi, axe_serious, no_sideways_scroll, office_page, office_system, shoot, sign_in
 
@@ -200,3 +202,96 @@ def test_each_service_shows_its_kind_of_work_and_the_editor_offers_every_kind(pa
     assert [o.strip() for o in kind.locator("option").all_inner_texts()] == ["Installation", "Estimate", "Repair"]
     assert axe_serious(page) == []
     assert page.errors == []
+
+
+def test_the_admin_sets_a_step_s_clock_deputy_waiting_and_staff_time_and_the_map_says_them(page, system):
+    before = current_version(system)["version"]
+    keys = [s["key"] for s in current_version(system)["steps"]]
+    sign_in(page, system, "admin@example.com", then="process/edit")
+    expect(page.get_by_role("heading", name="Edit the process map", level=1)).to_be_focused()
+    page.get_by_role("button", name="Step 1: Requested", exact=True).click()
+    requested = step_editor(page, 1)
+    expect(requested.get_by_label("Time counts")).to_have_value("business")  # the default
+    requested.get_by_label("Time counts").select_option("calendar")
+    requested.get_by_label("Deputy").select_option(label="Alex Morgan (admin)")
+    requested.get_by_label("Whose time it takes").select_option("")  # nobody's...
+    requested.get_by_label("Staff minutes per visit").fill("15")  # ...so whose minutes are these?
+    on_hold_number = keys.index("on_hold") + 1
+    page.get_by_role("button", name=f"Step {on_hold_number}: On hold", exact=True).click()
+    step_editor(page, on_hold_number).get_by_label(re.compile("^Waits on the customer")).check()
+    page.get_by_label("Why are you changing the process? (required)").fill("Requests are answered around the clock")
+    page.get_by_role("button", name=f"Publish as version {before + 1}").click()
+
+    summary = page.get_by_role("group", name="The map was not published: one problem to fix")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Step 1 “Requested”, Staff minutes per visit")
+    minutes = requested.get_by_label("Staff minutes per visit")
+    expect(minutes).to_have_attribute("aria-invalid", "true")
+    expect(minutes).to_have_accessible_description(re.compile("Needs a staff_role"))
+    assert axe_serious(page) == []
+    requested.evaluate("node => node.scrollIntoView({block: 'start'})")
+    shoot(page, "process-edit-sla-clock")
+    assert current_version(system)["version"] == before
+
+    requested.get_by_label("Whose time it takes").select_option("dispatcher")
+    page.get_by_role("button", name=f"Publish as version {before + 1}").click()
+    expect(page.get_by_role("group", name=f"Version {before + 1} is published")).to_be_visible()
+    steps = {s["key"]: s for s in current_version(system)["steps"]}
+    assert {k: steps["requested"][k] for k in ("sla_clock", "deputy", "staff_role", "staff_minutes", "waits_on_customer")} == {
+        "sla_clock": "calendar", "deputy": "admin-1", "staff_role": "dispatcher", "staff_minutes": 15, "waits_on_customer": False}
+    assert steps["on_hold"]["waits_on_customer"] is True and steps["scheduled"]["sla_clock"] == "business"
+
+    page.get_by_role("link", name="The current map").click()
+    card = page.locator('li[data-step="requested"]')
+    expect(card).to_contain_text("4 h, calendar time")
+    expect(card).to_contain_text("a dispatcher’s, 15 min per visit")
+    expect(card.locator("dd").nth(1)).to_have_text("Alex Morgan")  # the deputy, after the owner
+    expect(page.locator('li[data-step="on_hold"]')).to_contain_text("no time limit: waits on the customer")
+    expect(page.locator('li[data-step="scheduled"]')).to_contain_text("14 d, business hours")
+    flow = page.get_by_role("img", name=re.compile("The flow of"))
+    expect(flow.locator('[data-step="requested"]')).to_contain_text("4 h (calendar)")
+    assert axe_serious(page) == []
+    no_sideways_scroll(page)
+    assert page.errors == []
+
+
+def test_a_suggestion_opens_in_the_editor_as_a_draft_to_review_and_publish_with_its_expectation(page, system):
+    # The evaluation's draft of "remove On the way" (workflow.drafts), handed over as the reports
+    # screen does (sessionStorage); the admin reviews it, sets a judging date and publishes it.
+    current = current_version(system)
+    pm = process_map.from_definition(current, current["version"], kind=current["kind"])
+    suggestion = {"kind": "remove_step", "id": "remove_step:installation:en_route", "work_kind": "installation",
+                  "step": "en_route", "numbers": {"next_step": "in_progress"}}
+    draft = drafts.draft_for(suggestion, pm)
+    sign_in(page, system, "admin@example.com", then="process")
+    page.evaluate("([key, value]) => sessionStorage.setItem(key, value)",
+                  [f"office:process-draft:{suggestion['id']}", json.dumps(draft)])
+    page.evaluate("id => { location.hash = `#/process/edit?draft=${encodeURIComponent(id)}`; }", suggestion["id"])
+    expect(page.get_by_role("heading", name="Edit the process map", level=1)).to_be_focused()
+    notice = page.locator("[data-draft-notice]")
+    expect(notice).to_contain_text("A draft from a suggestion of the process evaluation")
+    expect(notice).to_contain_text("Remove 'On the way'")
+    labels = [s["label"] for s in current["steps"] if s["key"] != "en_route"]
+    expect(page.get_by_role("button", name=re.compile(r"^Step \d+: "))).to_have_text(
+        [f"Step {i + 1}: {label}" for i, label in enumerate(labels)])
+    in_progress = labels.index("In progress") + 1
+    page.get_by_role("button", name=f"Step {in_progress}: In progress", exact=True).click()
+    automations = step_editor(page, in_progress).get_by_role("group", name="On entry, the system")
+    expect(automations.get_by_role("checkbox").first).to_be_checked()  # the customer's notice moved here
+    expect(page.get_by_label("Why are you changing the process? (required)")).to_have_value(draft["note"])
+    expect(page.get_by_label("Expected", exact=True)).to_have_value(draft["expected"]["text"])
+    expect(page.get_by_label("Measure", exact=True)).to_have_value("cycle_time_hours")
+    page.get_by_label("Judge it on").fill("2027-01-15")
+    assert axe_serious(page) == []
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "process-edit-draft")
+    page.get_by_role("button", name=f"Publish as version {current['version'] + 1}").click()
+    expect(page.get_by_role("group", name=f"Version {current['version'] + 1} is published")).to_be_visible()
+    published = current_version(system)
+    assert "en_route" not in [s["key"] for s in published["steps"]]
+    assert published["note"] == draft["note"]
+    assert published["expectation"] == {**draft["expected"], "judge_on": "2027-01-15"}
+    assert page.errors == []
+    # the map as it was, for whatever runs after this in the module
+    OfficeApi(system).put("/workflow", {**{k: current[k] for k in ("name", "start_step", "steps")},
+                                        "note": "Back to the map with On the way"}, status=201)

@@ -22,7 +22,9 @@ import re
 import subprocess
 import sys
 from datetime import datetime, time, timedelta
+from urllib.parse import urlparse
 
+from tests.support import report_fixture
 from tests.support.browser import browser, expect  # noqa: F401  (browser: a fixture)
 from tests.support.office import (ROOT, ZONE, OfficeApi, axe_serious, no_sideways_scroll, office_page, office_system,
                                   shoot, sign_in)
@@ -147,17 +149,43 @@ def test_the_admin_runs_the_weekly_evaluation_and_reads_it_as_charts(page, syste
     time_chart = page.get_by_role("img", name=re.compile("^Time in each step"))
     assert time_chart.evaluate("n => n.tagName") == "svg"
     assert "Over the SLA at the 90th percentile: In progress" in time_chart.locator("desc").text_content()
-    expect(page.locator(".of-chart-row--highlight .of-chart-tag")).to_have_text("Bottleneck")
+    # a bottleneck is named only on enough evidence (issue 17): with a dozen orders a week, the API
+    # may name none; the page shows what the report says either way
+    if report["bottleneck"]:
+        expect(page.locator(".of-chart-row--highlight .of-chart-tag")).to_have_text("Bottleneck")
+    else:
+        expect(page.locator(".of-chart-row--highlight")).to_have_count(0)
 
     # the key figures, the bottleneck and the suggestions with their numbers
     expect(page.get_by_role("region", name="Key figures")).to_contain_text("First-visit completion")
-    expect(page.locator(".of-reports-bottleneck")).to_contain_text(f"Bottleneck: {report['bottleneck']['label']}.")
+    expect(page.locator(".of-reports-bottleneck")).to_have_count(1 if report["bottleneck"] else 0)
+    if report["bottleneck"]:
+        expect(page.locator(".of-reports-bottleneck")).to_contain_text(f"Bottleneck: {report['bottleneck']['label']}.")
     suggestions = page.get_by_role("region", name="What the figures suggest")
-    assert {s["kind"] for s in report["suggestions"]} >= {"bottleneck", "add_step_or_owner"}
     for suggestion in report["suggestions"]:
         expect(suggestions).to_contain_text(suggestion["text"])
-    expect(suggestions).to_contain_text("SLA breaches pile up in 'In progress'")
-    expect(suggestions.get_by_text("SLA breaches in the step")).to_be_visible()
+    if "not_enough_data" not in report:  # the API from before issue 17 suggested on any number of orders
+        assert {s["kind"] for s in report["suggestions"]} >= {"bottleneck", "add_step_or_owner"}
+        expect(suggestions).to_contain_text("SLA breaches pile up in 'In progress'")
+        expect(suggestions.get_by_text("SLA breaches in the step")).to_be_visible()
+    else:  # twelve orders in the week: too few for some of the judgements, said plainly
+        assert report["not_enough_data"], "a dozen orders should leave something without enough data"
+        expect(suggestions.get_by_role("group", name="Not enough data yet")).to_be_visible()
+    # issue 17's parts, as far as the API gives them for this week (the fixture tests below check them all)
+    for entry in report.get("not_enough_data") or []:
+        expect(suggestions).to_contain_text(entry["text"])
+    with_evidence = [s for s in report["suggestions"] if (s.get("evidence") or {}).get("sample_size")]
+    expect(suggestions.locator(".of-reports-evidence")).to_have_count(len(with_evidence))
+    experiments = page.get_by_role("region", name="Map changes as experiments")
+    expect(experiments).to_have_count(1 if report.get("experiments") else 0)
+    if report.get("experiments"):
+        expect(experiments.get_by_role("article")).to_have_count(len(report["experiments"]))
+    owners = page.get_by_role("table", name="Owners’ review records")
+    if report.get("owners"):
+        expect(owners.locator("tbody tr")).to_have_count(len(report["owners"]))
+    expect(page.get_by_role("region", name="What each step costs")).to_have_count(1 if report.get("costs") else 0)
+    checks = page.get_by_role("table", name="The checks: expected, ran and read")
+    expect(checks.locator("tbody tr")).to_have_count(len(report.get("checks") or []))
 
     # a chart's numbers as a table, and staff by name, never by id
     details = page.locator("details", has_text="The numbers as a table").first
@@ -282,5 +310,163 @@ def test_the_weekly_evaluation_shows_quotes_and_conversion_and_each_kind_of_work
     expect(time_chart).to_contain_text(on_site["label"])
     expect(page.get_by_role("region", name="Quotes and conversion")).to_be_visible()
     expect(page.get_by_role("region", name="Kinds of work side by side")).to_have_count(0)
+    assert axe_serious(page) == []
+    assert page.errors == []
+
+
+# --- issue 17: the evaluation as an owner can trust and act on it -----------------------------------
+# A quarterly review shaped exactly as the contract says (tests/support/report_fixture.py) is routed
+# into the page in place of GET /reports/reviews's answer: the page is checked against known numbers,
+# whatever history the local system holds. The real API's answer is checked in the first test above.
+
+def route_review(page, answer: dict) -> None:
+    """GET /reports/reviews answers `answer`, and its list names the fixture quarter; the rest is the API's."""
+    def handle(route):
+        path = urlparse(route.request.url).path
+        if path.endswith("/reports/reviews"):
+            route.fulfill(json=answer)
+        elif path.endswith("/reports/reviews/list"):
+            route.fulfill(json=report_fixture.review_list())
+        else:
+            route.continue_()
+    page.route(re.compile(r"/reports/reviews(/list)?(\?|$)"), handle)
+
+
+def test_the_quarterly_evaluation_shows_the_evidence_experiments_owners_checks_and_costs(page, system):
+    route_review(page, report_fixture.quarterly_review())
+    quarter = report_fixture.QUARTER["from"]
+    sign_in(page, system, "admin@example.com", then=f"reports/quarterly/{quarter}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quarterly evaluation: 1 July – 30 September 2026")
+
+    # the suggestions with their evidence, their saving and a draft to open
+    suggestions = page.get_by_role("region", name="What the figures suggest")
+    for suggestion in report_fixture.SUGGESTIONS:
+        expect(suggestions).to_contain_text(suggestion["text"])
+    bottleneck = suggestions.get_by_role("listitem").filter(has_text="The bottleneck: Requested")
+    expect(bottleneck.locator(".of-reports-evidence")).to_have_text(
+        "Evidence: median 3 h 10 min, 90% interval 2 h 40 min to 3 h 50 min, 148 orders"
+        " (bootstrap percentile interval of the median (1000 resamples); at least 20 needed)")
+    expect(bottleneck.get_by_role("link", name=re.compile("^Open as a draft"))).to_have_count(0)
+    expect(bottleneck.get_by_text("Share of cycle time")).to_be_visible()
+    remove = suggestions.get_by_role("listitem").filter(has_text="Remove a step: On the way")
+    expect(remove.locator(".of-reports-evidence")).to_contain_text(
+        "100% went on to the same next step, 90% interval 97.2% to 100%, 96 orders")
+    expect(remove.locator(".of-reports-saving")).to_have_text("Staff time saved a month11.7 hCost saved a month£409.50")
+    owner = suggestions.get_by_role("listitem").filter(has_text="Change an owner: Sam Fischer")
+    expect(owner.locator(".of-reports-evidence")).to_contain_text(
+        "21.4% acted on within a day, 90% interval 9.6% to 41%, 14 flagged items")
+    sla = suggestions.get_by_role("listitem").filter(has_text="Change an SLA: Requested")
+    expect(sla.locator(".of-reports-evidence")).to_contain_text("58.8% breached, 90% interval 52.1% to 65.2%, 148 orders")
+    expect(sla).to_contain_text("Suggested SLA1 d 1 h")
+    check = suggestions.get_by_role("listitem").filter(has_text="Add a check: Quoted")
+    expect(check.locator(".of-reports-evidence")).to_contain_text("24% sent back, 90% interval 15.1% to 35.2%, 50 orders")
+    expect(check).to_contain_text("(Estimate)")
+    expect(suggestions.get_by_role("link", name=re.compile("^Open as a draft"))).to_have_count(1)
+
+    # not enough data yet, plainly
+    not_enough = suggestions.get_by_role("group", name="Not enough data yet")
+    for entry in report_fixture.NOT_ENOUGH:
+        expect(not_enough).to_contain_text(entry["text"])
+
+    # the steps: the median's interval, the share of cycle time and the SLA's clock
+    expect(page.locator(".of-reports-bottleneck")).to_contain_text(
+        "a median of 3 h 10 min (90% interval 2 h 40 min to 3 h 50 min)")
+    expect(page.locator(".of-reports-bottleneck")).to_contain_text("41.5% of the cycle time")
+    page.locator("details").evaluate_all("nodes => nodes.forEach((n) => { n.open = true; })")
+    steps = page.get_by_role("table", name="Time in each step")
+    expect(steps.get_by_role("row", name=re.compile(
+        r"^Requested \(bottleneck\) Dana Whitfield 4 h \(business hours\) 148 148 3 h 10 min \(2 h 40 min to 3 h 50 min\) 1 d 41.5%"
+    ))).to_have_count(1)
+    expect(steps.get_by_role("row", name=re.compile(r"^Scheduled .* 2 d \(calendar time\)"))).to_have_count(1)
+
+    # the experiment: version against version, each measure with its verdict in words and an icon
+    experiments = page.get_by_role("region", name="Map changes as experiments")
+    card = experiments.get_by_role("article", name="Installation: version 2 against version 1")
+    expect(card).to_contain_text("Technicians set off from the job list: no separate step.")
+    expect(card).to_contain_text("Shorter time from scheduled to in progress.")
+    expect(card).to_contain_text("Judged on Monday 14 September 2026.")
+    expect(card.locator(".of-reports-experiment-head .of-reports-verdict")).to_have_text("\u2714 Better")
+    measures = card.get_by_role("table")
+    expect(measures.get_by_role("row", name=re.compile(
+        r"^Cycle time 2 d 23 h \(2 d 16 h to 3 d 7 h, 58 orders\) 2 d 14 h \(2 d 10 h to 2 d 19 h, 80 orders\) "
+        r"down 8 h 30 min \(\u221215 h to \u22122 h 30 min\) Better$"))).to_have_count(1)
+    expect(measures.get_by_role("row", name=re.compile(r"^SLA compliance 78% .* down 7 points .*Worse$"))).to_have_count(1)
+    expect(measures.get_by_role("row", name=re.compile(r"^Rework .* Can\u2019t tell yet$"))).to_have_count(1)
+    colours = {v: card.locator(f".of-reports-verdict--{v}").first.evaluate("n => getComputedStyle(n).color")
+               for v in ("better", "worse", "cant_tell")}
+    assert len(set(colours.values())) == 3, colours
+    assert card.locator(".of-reports-verdict-icon").first.get_attribute("aria-hidden") == "true"
+
+    # the owners' review records, by name
+    owners = page.get_by_role("table", name="Owners\u2019 review records")
+    expect(owners.get_by_role("row", name="Sam Fischer 14 3 (21.4%) 2 6 9 8 6 1 d 6 h")).to_have_count(1)
+    expect(owners.get_by_role("row", name=re.compile("^Alex Morgan 4 4 .* –$"))).to_have_count(1)
+
+    # the checks: expected, ran, read, and the days missed or unread
+    checks = page.get_by_role("table", name="The checks: expected, ran and read")
+    expect(checks.get_by_role("row", name=re.compile(
+        r"^Daily check 65 63 58 Fri 14 Aug, Mon 17 Aug Mon 6 Jul, Mon 20 Jul, Mon 3 Aug, Tue 1 Sept?, Mon 21 Sept?$"))).to_have_count(1)
+    expect(checks.get_by_role("row", name="Monthly evaluation 3 3 3 none none")).to_have_count(1)
+
+    # the costs per step and month in the business's currency, and the customers' waits
+    costs = page.get_by_role("table", name="Staff time and cost per step, in the period and a month")
+    expect(costs.get_by_role("row", name="On the way Technician 96 22 min 35.2 £1,232.00 32 11.7 £409.50")).to_have_count(1)
+    expect(costs.get_by_role("row", name=re.compile("^In progress Technician 144 the whole step 420 £14,700.00"))).to_have_count(1)
+    expect(costs.get_by_role("row", name="All steps, a month 156.6 £5,427.90")).to_have_count(1)
+    waits = page.get_by_role("table", name="How long customers wait")
+    expect(waits.get_by_role("row", name="From the invoice to the payment 138 orders 7 d 22 h 16 d 16 h")).to_have_count(1)
+    expect(page.get_by_role("region", name="What each step costs")).to_contain_text("technician £35.00")
+
+    text = page.locator("main").inner_text()
+    assert not re.search(r"\b(admin|dispatcher|tech)-\d\b", text), "a staff id is shown"
+    assert axe_serious(page) == []
+    no_sideways_scroll(page)
+    shoot(page, "reports-evaluation-evidence", full_page=True)
+    assert page.errors == []
+
+    # one kind of work: only its suggestions, not-enough entries, experiments and costs
+    page.get_by_label("Kind of work").select_option("estimate")
+    expect(page).to_have_url(re.compile(f"#/reports/quarterly/{quarter}\\?kind=estimate$"))
+    suggestions = page.get_by_role("region", name="What the figures suggest")
+    expect(suggestions.get_by_role("listitem").filter(has_text="Add a check: Quoted")).to_have_count(1)
+    expect(suggestions).not_to_contain_text("Remove a step")
+    expect(suggestions).to_contain_text(report_fixture.NOT_ENOUGH[1]["text"])
+    expect(suggestions).not_to_contain_text(report_fixture.NOT_ENOUGH[0]["text"])
+    expect(page.get_by_role("region", name="Map changes as experiments")).to_have_count(0)
+    expect(page.get_by_role("region", name="What each step costs")).to_contain_text("No step of this kind of work has a staff role")
+    expect(page.get_by_role("table", name="Owners\u2019 review records")).to_be_visible()
+    assert axe_serious(page) == []
+    assert page.errors == []
+
+    # "Open as a draft": the map editor opens with the suggestion's draft (handed over by process-draft.js)
+    page.get_by_label("Kind of work").select_option("")
+    expect(page).to_have_url(re.compile(f"#/reports/quarterly/{quarter}$"))
+    draft = page.get_by_role("link", name="Open as a draft: On the way")
+    expect(draft).to_have_attribute("href", re.compile(
+        r"^#/process/edit\?(kind=installation&)?draft=remove_step%3Ainstallation%3Aen_route&period=quarterly&date=2026-07-01$"))
+    draft.click()
+    expect(page).to_have_url(re.compile(r"#/process/edit\?.*draft=remove_step%3Ainstallation%3Aen_route"))
+    notice = page.locator("[data-draft-notice]")
+    expect(notice).to_contain_text("A draft from a suggestion of the process evaluation")
+    expect(notice).to_contain_text(report_fixture.SUGGESTIONS[1]["draft"]["note"])
+    assert page.errors == []
+
+
+def test_a_report_stored_before_the_evidence_is_still_shown(page, system):
+    route_review(page, report_fixture.older_review())
+    quarter = report_fixture.QUARTER["from"]
+    sign_in(page, system, "admin@example.com", then=f"reports/quarterly/{quarter}")
+    suggestions = page.get_by_role("region", name="What the figures suggest")
+    expect(suggestions).to_contain_text("'Requested' is the bottleneck: orders wait there longest.")
+    expect(suggestions.locator(".of-reports-evidence")).to_have_count(0)
+    expect(suggestions.get_by_role("group", name="Not enough data yet")).to_have_count(0)
+    page.locator("details").evaluate_all("nodes => nodes.forEach((n) => { n.open = true; })")
+    steps = page.get_by_role("table", name="Time in each step")
+    expect(steps.get_by_role("row", name=re.compile(r"^Requested \(bottleneck\) Dana Whitfield 4 h 148 148 3 h 10 min 1 d – 0$"))).to_have_count(1)
+    expect(steps.get_by_role("columnheader", name="Median", exact=True)).to_have_count(1)
+    for name in ("Map changes as experiments", "What each step costs"):
+        expect(page.get_by_role("region", name=name)).to_have_count(0)
+    expect(page.get_by_role("table", name="Owners\u2019 review records")).to_have_count(0)
+    expect(page.get_by_role("img", name=re.compile("^Time in each step"))).to_be_visible()
     assert axe_serious(page) == []
     assert page.errors == []

@@ -200,3 +200,46 @@ def test_a_dispatcher_is_told_that_settings_are_for_admins(page, system):
     expect(page.get_by_role("button", name="Send invitation")).to_have_count(0)
     assert axe_serious(page) == []
     assert page.errors == []
+
+
+def test_the_admin_adds_and_removes_holidays_and_sets_what_an_hour_costs_in_pounds(page, system):
+    sign_in(page, system, "admin@example.com", then="settings")
+    expect(page.get_by_role("heading", name="Business details", level=1)).to_be_focused()
+    holidays = page.get_by_role("list", name="Holidays")
+    expect(holidays).to_contain_text("No holidays")
+    add = page.get_by_label("Add a holiday")
+    for day in ("2026-12-28", "2026-12-25", "2027-01-01"):
+        add.fill(day)
+        page.get_by_role("button", name="Add holiday").click()
+    expect(page.locator("[data-status]")).to_have_text(re.compile("Friday 1 January 2027 added to the holidays"))
+    add.fill("2026-12-25")
+    page.get_by_role("button", name="Add holiday").click()
+    expect(add).to_have_accessible_description(re.compile("already a holiday"))
+    expect(holidays.get_by_role("listitem")).to_have_text(
+        ["Friday 25 December 2026Remove", "Monday 28 December 2026Remove", "Friday 1 January 2027Remove"])
+    holidays.get_by_role("button", name="Remove the holiday Friday 1 January 2027").click()
+
+    cost = page.get_by_label("A technician's hour (GBP)")
+    expect(cost).to_have_value("35.00")  # the demo's, from its cents
+    cost.fill("35.505")
+    page.get_by_role("button", name="Save business details").click()
+    expect(cost).to_be_focused()
+    expect(cost).to_have_attribute("aria-invalid", "true")
+    expect(cost).to_have_accessible_description(re.compile("Must be an amount in GBP"))
+    assert OfficeApi(system).get("/business")["holidays"] == []
+    cost.fill("35.50")
+    page.get_by_label("A dispatcher's hour (GBP)").fill("28")
+    page.get_by_label("An admin's hour (GBP)").fill("")  # not counted any more
+    page.get_by_role("button", name="Save business details").click()
+    expect(page.get_by_role("group", name=re.compile("Business details saved"))).to_be_visible()
+    stored = OfficeApi(system).get("/business")
+    assert stored["holidays"] == ["2026-12-25", "2026-12-28"]
+    assert stored["cost_per_hour_cents"] == {"technician": 3550, "dispatcher": 2800}
+    assert axe_serious(page) == []
+    no_sideways_scroll(page)
+    page.get_by_role("heading", name="Holidays").scroll_into_view_if_needed()
+    shoot(page, "settings-holidays")
+    page.reload()
+    expect(page.get_by_label("A technician's hour (GBP)")).to_have_value("35.50")
+    expect(page.get_by_role("list", name="Holidays").get_by_role("listitem")).to_have_count(2)
+    assert page.errors == []

@@ -18,6 +18,14 @@ const AUTOMATIONS = {
   create_invoice: 'creates the invoice',
 };
 
+// How a step's time allowed counts (its `sla_clock`), and whose time a step takes (`staff_role`).
+const SLA_CLOCKS = {
+  business: 'Business hours',
+  calendar: 'Calendar time, day and night',
+};
+
+const STAFF_ROLES = { technician: 'A technician’s', dispatcher: 'A dispatcher’s', admin: 'An admin’s' };
+
 const ROLES = {
   admin: 'admins',
   dispatcher: 'dispatchers',
@@ -34,6 +42,19 @@ function listWords(items, last = 'and') {
 }
 
 const sla = (minutes) => (minutes ? duration(minutes * 60) : 'no time limit');
+/** A step's time allowed in words, with its clock: "4 h, business hours"; "waits on the customer". */
+const slaWords = (step) => {
+  if (step.waits_on_customer) return 'no time limit: waits on the customer';
+  if (!step.sla_minutes) return 'no time limit';
+  return `${sla(step.sla_minutes)}, ${step.sla_clock === 'calendar' ? 'calendar time' : 'business hours'}`;
+};
+/** Whose time a step takes, in words: "a technician’s, 30 min per visit". */
+const staffWords = (step) => {
+  if (!step.staff_role) return 'nobody’s (the order only waits)';
+  const label = STAFF_ROLES[step.staff_role] || step.staff_role;
+  const whose = label.charAt(0).toLowerCase() + label.slice(1);
+  return step.staff_minutes ? `${whose}, ${duration(step.staff_minutes * 60)} per visit` : `${whose}, the whole time in the step`;
+};
 const conditionsWords = (keys) => (keys && keys.length ? listWords(keys.map((k) => CONDITIONS[k] || k)) : 'nothing');
 const automationsWords = (keys) => (keys && keys.length ? listWords(keys.map((k) => AUTOMATIONS[k] || k)) : 'nothing');
 const rolesWords = (keys) => (keys && keys.length ? listWords(keys.map((k) => ROLES[k] || k)) : 'nobody');
@@ -64,6 +85,6 @@ const isEnd = (step) => !step.next || step.next.length === 0;
 const ordersWord = (n) => plural(n, 'open order');
 
 export {
-  CONDITIONS, AUTOMATIONS, ROLES, listWords, sla, conditionsWords, automationsWords, rolesWords,
+  CONDITIONS, AUTOMATIONS, ROLES, SLA_CLOCKS, STAFF_ROLES, listWords, sla, slaWords, staffWords, conditionsWords, automationsWords, rolesWords,
   loadStaff, ownerName, labelOf, isEnd, ordersWord,
 };

@@ -1,17 +1,18 @@
 /* The difference between two versions of the process map, step by step: which steps were added,
  * removed or renamed (a new label, or a new key with the same label), and which properties of
- * the others changed (owner, time allowed, exit conditions, automations, roles, next steps,
- * interruption, position); drawn side by side with every change said in words as well as
+ * the others changed (owner, deputy, time allowed and its clock, waiting on the customer, exit
+ * conditions, automations, roles, next steps, interruption, staff time, position); drawn side by side with every change said in words as well as
  * highlighted. */
 
 import { el, hidden } from '../dom.js';
 import { plural } from '../format.js';
-import { ownerName, sla, conditionsWords, automationsWords, rolesWords, listWords } from './process-common.js';
+import { ownerName, sla, staffWords, conditionsWords, automationsWords, rolesWords, listWords } from './process-common.js';
 
 const PROPERTIES = [
-  ['label', 'Name'], ['key', 'Key'], ['owner', 'Owner'], ['sla_minutes', 'Time allowed'],
-  ['exit_conditions', 'To leave it'], ['automations', 'On entry'], ['allowed_roles', 'Moved here by'],
-  ['next', 'Next steps'], ['interruption', 'Interruption'], ['order', 'Position'],
+  ['label', 'Name'], ['key', 'Key'], ['owner', 'Owner'], ['deputy', 'Deputy'], ['sla_minutes', 'Time allowed'],
+  ['sla_clock', 'Time counts'], ['waits_on_customer', 'Waits on the customer'], ['exit_conditions', 'To leave it'],
+  ['automations', 'On entry'], ['allowed_roles', 'Moved here by'],
+  ['next', 'Next steps'], ['interruption', 'Interruption'], ['staff', 'Staff time'], ['order', 'Position'],
 ];
 const WORD = Object.fromEntries(PROPERTIES);
 
@@ -52,6 +53,9 @@ function diffMaps(a, b) {
     if (!before) return { status: 'added', before: null, after, changes: [] };
     const changes = PROPERTIES.map(([p]) => p).filter((p) => {
       if (p === 'order') return beforeA.get(oldKey) !== beforeB.get(oldKey);
+      if (p === 'staff') return staffWords(before) !== staffWords(after);
+      if (p === 'sla_clock') return (before.sla_clock || 'business') !== (after.sla_clock || 'business');
+      if (p === 'waits_on_customer') return Boolean(before.waits_on_customer) !== Boolean(after.waits_on_customer);
       if (p === 'next') return !same(sorted(before.next.map((k) => keyInB.get(k) || `removed:${k}`)), sorted(after.next));
       if (['exit_conditions', 'automations', 'allowed_roles'].includes(p)) return !same(sorted(before[p]), sorted(after[p]));
       return !same(before[p], after[p]);
@@ -78,7 +82,11 @@ function describeStep(map, step, staff) {
     label: step.label,
     key: step.key,
     owner: ownerName(staff, step.owner),
+    deputy: step.deputy ? ownerName(staff, step.deputy) : 'the admins',
     sla_minutes: sla(step.sla_minutes),
+    sla_clock: (step.sla_clock || 'business') === 'calendar' ? 'calendar time' : 'business hours',
+    waits_on_customer: step.waits_on_customer ? 'yes' : 'no',
+    staff: staffWords(step),
     exit_conditions: step.exit_conditions.length ? conditionsWords(step.exit_conditions) : 'no conditions',
     automations: step.automations.length ? automationsWords(step.automations) : 'nothing automatic',
     allowed_roles: rolesWords(step.allowed_roles),

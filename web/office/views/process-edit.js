@@ -1,6 +1,8 @@
 /* The process map editor (#/process/edit, admins): add, remove, rename and reorder steps (Move
- * up / Move down buttons), change each step's owner, time allowed, exit conditions, automations,
- * who may move orders into it, its next steps and whether it is an interruption; then publish
+ * up / Move down buttons), change each step's owner and deputy, time allowed and the clock it
+ * counts on (business hours or calendar time), whether it waits on the customer (no time limit
+ * runs), whose time it takes (role and minutes per visit, for its cost), exit conditions,
+ * automations, who may move orders into it, its next steps and whether it is an interruption; then publish
  * the map as a new version with a note saying why (required).
  *
  * Steps are held by an id of the editor's own, so renaming a step's key keeps every reference
@@ -15,14 +17,16 @@
 
 import { api } from '../api.js';
 import { el, fill, say, alarm, alertBox, button, focusOn, hidden, capitalise } from '../dom.js';
-import { CONDITIONS, AUTOMATIONS, ROLES, loadStaff } from './process-common.js';
+import { CONDITIONS, AUTOMATIONS, ROLES, SLA_CLOCKS, STAFF_ROLES, loadStaff } from './process-common.js';
 import { kindOf, withKind, loadKinds, labelOfKind } from './process-kinds.js';
+import { draftFor, draftMap, draftNotice, expectationState, expectationBody, expectationFields } from './process-draft.js';
 
 const UNITS = { minutes: 1, hours: 60, days: 1440 };
 const PROPERTY_WORDS = {
   key: 'Key', label: 'Name', owner: 'Owner', sla_minutes: 'Time allowed', next: 'Next steps',
   exit_conditions: 'To leave it, the order needs', automations: 'On entry, the system', allowed_roles: 'Who may move orders here',
-  interruption: 'Interruption',
+  interruption: 'Interruption', sla_clock: 'Time counts', waits_on_customer: 'Waits on the customer', deputy: 'Deputy',
+  staff_role: 'Whose time it takes', staff_minutes: 'Staff minutes per visit',
 };
 const TOP_WORDS = { name: 'Map name', start_step: 'Start step', note: 'Why', steps: 'Steps', expected_version: 'Version',
   kind: 'New kind of work, Key', kind_label: 'New kind of work, Name' };
@@ -41,6 +45,8 @@ function fromMap(map) {
       next: new Set((s.next || []).map((k) => idOf.get(k)).filter(Boolean)),
       exit_conditions: new Set(s.exit_conditions || []), automations: new Set(s.automations || []),
       allowed_roles: new Set(s.allowed_roles || []), interruption: !!s.interruption, open: false,
+      sla_clock: s.sla_clock || 'business', waits_on_customer: !!s.waits_on_customer, deputy: s.deputy || '',
+      staff_role: s.staff_role || '', staffMinutes: s.staff_minutes == null ? '' : String(s.staff_minutes),
     };
   });
   return { base: map.version, name: map.name, start: idOf.get(map.start_step), steps, note: '', errors: new Map(), summary: [] };
@@ -58,6 +64,7 @@ function toDocument(state) {
     start_step: keyOf.get(state.start) || (state.steps[0] && state.steps[0].key),
     note: state.note,
     expected_version: state.base,
+    ...expectationBody(state), // `expected`, `judge_on` (views/process-draft.js)
     steps: state.steps.map((s) => ({
       key: s.key.trim(), label: s.label, owner: s.owner || null, sla_minutes: minutes(s),
       next: [...s.next].map((id) => keyOf.get(id)).filter(Boolean), // in the order the map had them
@@ -65,8 +72,19 @@ function toDocument(state) {
       automations: Object.keys(AUTOMATIONS).filter((k) => s.automations.has(k)),
       allowed_roles: Object.keys(ROLES).filter((k) => s.allowed_roles.has(k)),
       interruption: s.interruption,
+      sla_clock: s.sla_clock, waits_on_customer: s.waits_on_customer, deputy: s.deputy || null,
+      staff_role: s.staff_role || null, staff_minutes: staffMinutes(s),
     })),
   };
+}
+
+/** The step's staff minutes as sent: null when empty, a number when it reads as one (the API
+ * says what is wrong with it), else the text as typed. */
+function staffMinutes(step) {
+  const text = step.staffMinutes.trim();
+  if (text === '') return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : text;
 }
 
 function freshKey(state) {
@@ -85,7 +103,11 @@ async function mountEditor(root, ctx) {
   }
   const kind = kindOf(ctx.query);
   const [{ data: map }, staff, kinds] = await Promise.all([api(withKind('/workflow', kind)), loadStaff(), loadKinds()]);
-  const state = fromMap(map);
+  // `?draft=<suggestion id>`: the evaluation's suggested change, its note and expectation (views/process-draft.js).
+  const found = await draftFor(ctx);
+  const state = fromMap(found.draft ? draftMap(found.draft) : map);
+  if (found.draft) state.note = found.draft.note || '';
+  state.expectation = expectationState(found.draft);
   // Publishing as a new kind of work instead: its key and name.
   const fresh = { on: false, key: '', label: '', base: 0 };
   const target = () => (fresh.on ? fresh.key.trim() : kind);
@@ -161,6 +183,16 @@ async function mountEditor(root, ctx) {
       el('option', { value: '' }, 'No owner'),
       [...staff.values()].map((m) => el('option', { value: m.id, selected: m.id === step.owner }, `${m.name} (${m.role}${m.active === false ? ', inactive' : ''})`)),
       step.owner && !staff.has(step.owner) ? el('option', { value: step.owner, selected: true }, `${step.owner} (not on the staff list)`) : null);
+    const staffSelect = (prop, none) => el('select', { class: 'of-select', onchange: (e) => { step[prop] = e.target.value; } },
+      el('option', { value: '' }, none),
+      [...staff.values()].map((m) => el('option', { value: m.id, selected: m.id === step[prop] }, `${m.name} (${m.role}${m.active === false ? ', inactive' : ''})`)),
+      step[prop] && !staff.has(step[prop]) ? el('option', { value: step[prop], selected: true }, `${step[prop]} (not on the staff list)`) : null);
+    const deputy = staffSelect('deputy', 'No deputy (the admins)');
+    const choose = (prop, options) => el('select', { class: 'of-select', onchange: (e) => { step[prop] = e.target.value; } },
+      Object.entries(options).map(([value, text]) => el('option', { value, selected: value === step[prop] }, text)));
+    const slaClock = choose('sla_clock', SLA_CLOCKS);
+    const staffRole = choose('staff_role', { '': 'Nobody’s (the order only waits)', ...STAFF_ROLES });
+    const staffMinutesInput = input('staffMinutes', { type: 'number', min: 1, step: 1, inputmode: 'numeric', class: 'of-input of-process-sla' });
     const slaValue = input('slaValue', { type: 'number', min: 0, step: 'any', inputmode: 'decimal', class: 'of-input of-process-sla' });
     const slaUnit = el('select', { class: 'of-select', onchange: (e) => { step.slaUnit = e.target.value; } },
       Object.keys(UNITS).map((u) => el('option', { value: u, selected: u === step.slaUnit }, u)));
@@ -197,9 +229,20 @@ async function mountEditor(root, ctx) {
           labelled(path('label'), 'Name', input('label', { maxlength: 80 })),
           labelled(path('key'), 'Key', input('key', { maxlength: 40, autocapitalize: 'off', spellcheck: 'false' }), 'Lower-case letters, digits and _.'),
           labelled(path('owner'), 'Owner', owner),
+          labelled(path('deputy'), 'Deputy', deputy, 'Gets the owner’s digest while the owner is on time off.'),
           el('div', { class: 'of-process-edit-sla' },
             labelled(path('sla_minutes'), 'Time allowed', slaValue, 'Empty: no time limit.'),
-            labelled(`${path('sla_minutes')}.unit`, 'Unit', slaUnit))),
+            labelled(`${path('sla_minutes')}.unit`, 'Unit', slaUnit)),
+          labelled(path('sla_clock'), 'Time counts', slaClock, 'Business hours: the opening hours, less holidays.')),
+        el('label', { class: 'of-check' },
+          control(path('waits_on_customer'), el('input', { type: 'checkbox', checked: step.waits_on_customer,
+            'aria-invalid': errorAt(path('waits_on_customer')) ? 'true' : null,
+            onchange: (e) => { step.waits_on_customer = e.target.checked; } })),
+          'Waits on the customer (a quote sent, an answer asked for): no time limit runs here'),
+        errorAt(path('waits_on_customer')) ? el('p', { class: 'of-error-message' }, hidden('Error: '), capitalise(errorAt(path('waits_on_customer')))) : null,
+        el('div', { class: 'of-process-edit-row' },
+          labelled(path('staff_role'), 'Whose time it takes', staffRole, 'For what the step costs.'),
+          labelled(path('staff_minutes'), 'Staff minutes per visit', staffMinutesInput, 'Empty: the whole time in the step.')),
         el('label', { class: 'of-check' },
           control(path('interruption'), el('input', { type: 'checkbox', checked: step.interruption, onchange: (e) => { step.interruption = e.target.checked; } })),
           'An interruption (may be entered without this step’s exit conditions, like on hold or cancelled)'),
@@ -235,7 +278,8 @@ async function mountEditor(root, ctx) {
   function briefOf(step) {
     const owner = step.owner ? (staff.get(step.owner) || { name: step.owner }).name : 'no owner';
     const unit = step.slaValue.trim() === '1' ? step.slaUnit.replace(/s$/, '') : step.slaUnit;
-    const time = step.slaValue.trim() ? `${step.slaValue} ${unit}` : 'no time limit';
+    const clock = step.sla_clock === 'calendar' ? ' (calendar time)' : ' (business hours)';
+    const time = step.waits_on_customer ? 'waits on the customer' : step.slaValue.trim() ? `${step.slaValue} ${unit}${clock}` : 'no time limit';
     const next = [...step.next].map((id) => state.steps.find((o) => o.id === id)).filter(Boolean).map((o) => o.label || o.key);
     return `${owner} · ${time} · next: ${next.length ? next.join(', ') : 'none (an end step)'}`;
   }
@@ -257,7 +301,8 @@ async function mountEditor(root, ctx) {
     const following = state.steps[at];
     const step = { id: newId(), key: freshKey(state), label: 'New step', owner: '', slaValue: '', slaUnit: 'hours',
       next: new Set(following ? [following.id] : []), exit_conditions: new Set(), automations: new Set(),
-      allowed_roles: new Set(['admin', 'dispatcher']), interruption: false, open: true };
+      allowed_roles: new Set(['admin', 'dispatcher']), interruption: false, open: true,
+      sla_clock: 'business', waits_on_customer: false, deputy: '', staff_role: '', staffMinutes: '' };
     state.steps.splice(at, 0, step);
     renderSteps();
     focusOn(stepsList.querySelector(`[data-step-id="${step.id}"] input`), true);
@@ -339,6 +384,7 @@ async function mountEditor(root, ctx) {
           labelled('kind', 'Key', keyInput, 'Lower-case letters, digits and _, e.g. roof_repair.'),
           labelled('kind_label', 'Name', labelInput, 'As the office sees it, e.g. “Roof repair”.')) : null),
       labelled('note', 'Why are you changing the process? (required)', note, 'Kept with the version, e.g. “Quality check before completion, after the quarterly review”.'),
+      expectationFields(state, labelled),
       el('div', { class: 'of-button-row' }, publish, el('a', { class: 'of-button of-button--secondary', href: withKind('#/process', kind) }, 'Cancel')));
     if (busy) publish.disabled = true;
   }
@@ -406,7 +452,7 @@ async function mountEditor(root, ctx) {
   fill(root,
     el('div', { class: 'of-screen-head' }, el('div', {}, heading, subtitle),
       el('div', { class: 'of-toolbar' }, el('a', { class: 'of-button of-button--secondary', href: withKind('#/process', kind) }, 'Back to the map'))),
-    summary, mapFields,
+    draftNotice(found, map), summary, mapFields,
     el('section', { class: 'of-section', 'aria-labelledby': 'of-pe-steps' },
       el('div', { class: 'of-process-edit-steps-head' },
         el('h2', { class: 'of-heading', id: 'of-pe-steps' }, 'Steps, in order'),

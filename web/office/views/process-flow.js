@@ -8,6 +8,10 @@
 import { el } from '../dom.js';
 import { ownerName, sla, isEnd, listWords } from './process-common.js';
 
+/** The time allowed as a box has room for it: business hours unsaid, calendar time said. */
+const boxTime = (step) => (step.waits_on_customer ? 'waits on the customer'
+  : `${sla(step.sla_minutes)}${step.sla_minutes && step.sla_clock === 'calendar' ? ' (calendar)' : ''}`);
+
 const NS = 'http://www.w3.org/2000/svg';
 const BOX_W = 232;
 const BOX_H = 64;
@@ -57,7 +61,7 @@ function box(step, x, y, options) {
     end ? svg('rect', { class: 'of-process-box-inner', x: x + 4, y: y + 4, width: BOX_W - 8, height: BOX_H - 8, rx: 5 }) : null,
     svg('text', { class: 'of-process-box-label', x: x + 12, y: y + 22 }, clip(step.label, badges.length ? 20 : 27)),
     svg('text', { class: 'of-process-box-meta', x: x + 12, y: y + 40 },
-      clip(`${ownerName(options.staff, step.owner)} · ${sla(step.sla_minutes)}`, 34)),
+      clip(`${ownerName(options.staff, step.owner)} · ${boxTime(step)}`, 34)),
     options.extra ? svg('text', { class: 'of-process-box-meta', x: x + 12, y: y + 57 }, clip(options.extra, 34)) : null,
   );
   if (badges.length) {

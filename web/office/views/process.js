@@ -12,7 +12,7 @@ import { dateTime, plural } from '../format.js';
 import { flowDiagram } from './process-flow.js';
 import { kindOf, withKind, loadKinds, labelOfKind, kindPicker, chooseKind } from './process-kinds.js';
 import {
-  loadStaff, ownerName, sla, conditionsWords, automationsWords, rolesWords, labelOf, isEnd, listWords, ordersWord,
+  loadStaff, ownerName, slaWords, staffWords, conditionsWords, automationsWords, rolesWords, labelOf, isEnd, listWords, ordersWord,
 } from './process-common.js';
 
 async function mount(root, ctx) {
@@ -93,7 +93,9 @@ function stepCard(map, step, staff, open, openHere) {
     el('h3', { class: 'of-process-step-title' }, step.label, ' ', el('code', { class: 'of-process-key' }, step.key), ' ', tags),
     el('dl', { class: 'of-dl of-process-dl' },
       el('dt', {}, 'Owner'), el('dd', {}, ownerName(staff, step.owner)),
-      el('dt', {}, 'Time allowed'), el('dd', {}, sla(step.sla_minutes)),
+      el('dt', {}, 'Deputy'), el('dd', {}, step.deputy ? ownerName(staff, step.deputy) : 'the admins'),
+      el('dt', {}, 'Time allowed'), el('dd', {}, slaWords(step)),
+      el('dt', {}, 'Staff time'), el('dd', {}, staffWords(step)),
       el('dt', {}, 'To leave it'), el('dd', {}, step.exit_conditions.length ? `the order needs ${conditionsWords(step.exit_conditions)}` : 'no conditions'),
       el('dt', {}, 'On entry'), el('dd', {}, step.automations.length ? `the system ${automationsWords(step.automations)}` : 'nothing automatic'),
       el('dt', {}, 'Moved here by'), el('dd', {}, rolesWords(step.allowed_roles)),

@@ -3,14 +3,24 @@
  * with its numbers as a table): time in each step against its SLA, SLA compliance, utilisation
  * per technician, this period against the one before, and the process-map versions side by side
  * when the period saw more than one; the quotes and their conversion (reports-conversion.js).
- * With a kind of work chosen, the process figures are that kind's (`report.kinds`). Staff by
- * name (the review's `people`), never by id. */
+ * The suggestions carry their evidence and what there is not enough data for yet
+ * (reports-evidence.js); map changes are judged as experiments (reports-experiments.js); each
+ * owner's review record and whether the checks ran and were read (reports-owners.js); what each
+ * step costs and how long customers wait (reports-costs.js). Every one of these keys may be
+ * missing in a report stored before it: what is there is shown.
+ * With a kind of work chosen, the process figures are that kind's (`report.kinds`), and the
+ * suggestions, experiments and costs those of that kind (`work_kind`). Staff by name (the
+ * review's `people`), never by id. */
 
 import { el, uid } from '../dom.js';
-import { dateTime, plural } from '../format.js';
+import { dateTime, plural, todayKey } from '../format.js';
 import { barChart, figure, legend, table } from './charts.js';
 import { change, days, hours, minutes, percent, person, range, workHours } from './reports-common.js';
 import { conversionSection, kindsSection } from './reports-conversion.js';
+import { suggestionSection, minutesInterval, isPair, known } from './reports-evidence.js';
+import { experimentsSection } from './reports-experiments.js';
+import { ownersSection, checksSection } from './reports-owners.js';
+import { costsSection } from './reports-costs.js';
 
 const TIME_SERIES = [
   { key: 'median', label: 'Median time', className: 'of-chart-bar--median' },
@@ -29,6 +39,17 @@ function slaScale(values) {
 }
 
 const movable = (steps) => (steps || []).filter((s) => !s.end_step);
+
+const CLOCKS = { business: 'business hours', calendar: 'calendar time' };
+/** A step's SLA with the clock it counts on: "8 h (business hours)", or "–" without an SLA. */
+const slaText = (s) => (s.sla_minutes ? `${minutes(s.sla_minutes)}${CLOCKS[s.sla_clock] ? ` (${CLOCKS[s.sla_clock]})` : ''}` : '–');
+/** A step's median in a table cell, its 90% interval on a line of its own when known. */
+const medianCell = (s) => (isPair(s.median_interval_minutes)
+  ? [minutes(s.median_minutes), el('span', { class: 'of-reports-cell-note' }, ` (${minutesInterval(s.median_interval_minutes)})`)]
+  : minutes(s.median_minutes));
+/** The same in a table cell: the clock on a line of its own. */
+const slaCell = (s) => (s.sla_minutes && CLOCKS[s.sla_clock]
+  ? [minutes(s.sla_minutes), el('span', { class: 'of-reports-cell-note' }, ` (${CLOCKS[s.sla_clock]})`)] : slaText(s));
 
 // --- the key figures -----------------------------------------------------------------------------------
 
@@ -65,42 +86,15 @@ function keyFigures(report) {
 
 // --- the bottleneck and the suggestions ------------------------------------------------------------------
 
-const NUMBER_WORDS = {
-  left: (v) => ['Orders that left the step', String(v)],
-  median_minutes: (v) => ['Median time', minutes(v)],
-  p90_minutes: (v) => ['90th percentile', minutes(v)],
-  sla_minutes: (v) => ['SLA', minutes(v)],
-  previous_median_minutes: (v) => ['Median the period before', minutes(v)],
-  next_step_label: (v) => ['Always went on to', v],
-  sla_breached: (v) => ['SLA breaches in the step', String(v)],
-  sla_breached_all_steps: (v) => ['SLA breaches in all steps', String(v)],
-  sla_compliance_percent: (v) => ['SLA compliance', percent(v)],
-  backward_moves: (v) => ['Sent back to an earlier step', String(v)],
-};
-const KIND_TITLES = { remove_step: 'A step to remove?', bottleneck: 'The bottleneck', add_step_or_owner: 'SLA breaches pile up', rework: 'Rework' };
-
-function suggestionList(report) {
-  const items = (report.suggestions || []).map((s) => {
-    const numbers = Object.entries(s.numbers || {}).filter(([key, v]) => NUMBER_WORDS[key] && v !== null && v !== undefined)
-      .map(([key, v]) => NUMBER_WORDS[key](v));
-    return el('li', { class: `of-reports-suggestion of-reports-suggestion--${s.kind}` },
-      el('h3', { class: 'of-reports-suggestion-title' }, KIND_TITLES[s.kind] || 'Suggestion', s.label ? `: ${s.label}` : ''),
-      el('p', {}, s.text),
-      numbers.length ? el('dl', { class: 'of-reports-numbers' }, numbers.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v)))) : null);
-  });
-  return el('section', { class: 'of-card of-reports-suggestions', 'aria-labelledby': 'of-reports-suggestions-title' },
-    el('h2', { class: 'of-heading', id: 'of-reports-suggestions-title' }, 'What the figures suggest'),
-    items.length ? el('ul', { class: 'of-reports-suggestion-list' }, items)
-      : el('p', { class: 'of-empty' }, 'Nothing to change: no step stood out in this period.'));
-}
-
 function bottleneckBox(report, people) {
   const b = report.bottleneck;
   if (!b) return null;
   const step = (report.steps || []).find((s) => s.step === b.step) || {};
   return el('p', { class: 'of-reports-bottleneck' },
-    el('strong', {}, 'Bottleneck: '), `${b.label}. Orders wait longest here: a median of ${minutes(b.median_minutes)}, `
-    + `90% within ${minutes(b.p90_minutes)}${b.sla_minutes ? ` (SLA ${minutes(b.sla_minutes)})` : ''}. `
+    el('strong', {}, 'Bottleneck: '), `${b.label}. Orders wait longest here: a median of ${minutes(b.median_minutes)}`
+    + `${isPair(step.median_interval_minutes) ? ` (90% interval ${minutesInterval(step.median_interval_minutes)})` : ''}, `
+    + `90% within ${minutes(b.p90_minutes)}${b.sla_minutes ? ` (SLA ${minutes(b.sla_minutes)})` : ''}`
+    + `${known(step.share_of_cycle_percent) ? `; ${percent(step.share_of_cycle_percent)} of the cycle time` : ''}. `
     + `Owner: ${person(people, step.owner, 'nobody')}.`);
 }
 
@@ -113,7 +107,7 @@ function timeChart(report, people) {
   const over = steps.filter((s) => s.sla_minutes && s.p90_minutes > s.sla_minutes);
   const rows = steps.map((s) => ({
     label: s.label,
-    note: s.sla_minutes ? `SLA ${minutes(s.sla_minutes)}` : 'no SLA',
+    note: s.sla_minutes ? `SLA ${slaText(s)}` : 'no SLA',
     highlight: s.step === bottleneck,
     tag: s.step === bottleneck ? 'Bottleneck' : null,
     values: { median: ratio(s.median_minutes, s.sla_minutes), p90: ratio(s.p90_minutes, s.sla_minutes) },
@@ -132,10 +126,12 @@ function timeChart(report, people) {
     table: table({
       caption: 'Time in each step',
       columns: [{ label: 'Step' }, { label: 'Owner' }, { label: 'SLA', numeric: true }, { label: 'Orders in', numeric: true },
-        { label: 'Orders out', numeric: true }, { label: 'Median', numeric: true }, { label: '90th percentile', numeric: true },
+        { label: 'Orders out', numeric: true },
+        { label: steps.some((s) => isPair(s.median_interval_minutes)) ? 'Median (90% interval)' : 'Median', numeric: true },
+        { label: '90th percentile', numeric: true }, { label: 'Share of cycle time', numeric: true },
         { label: 'Waiting at the end', numeric: true }],
       rows: steps.map((s) => [s.step === bottleneck ? `${s.label} (bottleneck)` : s.label, person(people, s.owner, 'nobody'),
-        minutes(s.sla_minutes), s.entered, s.left, minutes(s.median_minutes), minutes(s.p90_minutes), s.waiting_at_end]),
+        slaCell(s), s.entered, s.left, medianCell(s), minutes(s.p90_minutes), percent(s.share_of_cycle_percent), s.waiting_at_end]),
       highlight: (i) => steps[i].step === bottleneck,
     }),
   });
@@ -272,8 +268,12 @@ function versionsSection(report, people, title) {
       v.bottleneck ? ` Bottleneck: ${v.bottleneck.label} (median ${minutes(v.bottleneck.median_minutes)}).` : ''),
     table({
       caption: `${name(v)}, per step`,
-      columns: [{ label: 'Step' }, { label: 'Orders in', numeric: true }, { label: 'Median', numeric: true }, { label: '90th percentile', numeric: true }, { label: 'SLA compliance', numeric: true }],
-      rows: movable(v.steps).map((s) => [s.label, s.entered, minutes(s.median_minutes), minutes(s.p90_minutes), percent(s.sla_compliance_percent)]),
+      columns: [{ label: 'Step' }, { label: 'Orders in', numeric: true },
+        { label: movable(v.steps).some((s) => isPair(s.median_interval_minutes)) ? 'Median (90% interval)' : 'Median', numeric: true },
+        { label: '90th percentile', numeric: true }, { label: 'SLA compliance', numeric: true }],
+      rows: movable(v.steps).map((s) => [s.label, s.entered,
+        medianCell(s),
+        minutes(s.p90_minutes), percent(s.sla_compliance_percent)]),
     })));
   const headingId = uid('of-reports-versions-title');
   return el('section', { class: 'of-section', 'aria-labelledby': headingId },
@@ -294,7 +294,23 @@ function versionsSection(report, people, title) {
 function forKind(report, kind) {
   const part = kind && report.kinds ? report.kinds[kind] : null;
   if (!part) return report;
-  return { ...report, ...part, previous: { ...(report.previous || {}), ...(part.previous || {}) }, changes: null };
+  const mine = (list) => (Array.isArray(list) ? list.filter((x) => !x.work_kind || x.work_kind === kind) : list);
+  return {
+    ...report,
+    ...part,
+    previous: { ...(report.previous || {}), ...(part.previous || {}) },
+    changes: null,
+    suggestions: mine(part.suggestions && !(report.suggestions || []).some((s) => s.work_kind) ? part.suggestions : report.suggestions),
+    not_enough_data: mine(part.not_enough_data || report.not_enough_data),
+    experiments: mine(part.experiments || report.experiments),
+  };
+}
+
+/** A kind of work's label from the report (`kinds`), for lists that mix kinds; null with one kind. */
+function kindLabeller(whole, kind) {
+  const kinds = whole.kinds || {};
+  if (kind || Object.keys(kinds).length < 2) return () => null;
+  return (key) => (key ? (kinds[key] || {}).label || key : null);
 }
 
 /** The versions side by side for every kind of work: each kind's own versions (a version is
@@ -323,16 +339,22 @@ function evaluationPage(review, ctx, kind) {
       el('p', { class: 'of-reports-note', role: 'status' }, 'No order of this kind of work moved in this period, or its map was not published yet.'),
       conversionSection(whole));
   }
+  const kindLabel = kindLabeller(whole, kind);
+  const currency = (whole.costs && whole.costs.currency) || undefined;
   return el('div', { class: 'of-reports-evaluation' },
     kindsSection(whole, kind),
     keyFigures(report),
     bottleneckBox(report, people),
+    suggestionSection(report, ctx, { currency, kindLabel, people, review: { period: review.period, date: review.date } }),
     timeChart(report, people),
-    suggestionList(report),
     el('div', { class: 'of-grid-2 of-reports-charts' }, complianceChart(report), utilisationChart(report, people)),
     comparisonChart(report),
-    conversionSection(whole),
-    kind ? versionsSection(report, people) : versionSections(whole, people));
+    experimentsSection(report, { kindLabel, today: todayKey() }),
+    kind ? versionsSection(report, people) : versionSections(whole, people),
+    ownersSection(whole, people),
+    checksSection(whole),
+    costsSection(whole, { kind, kindLabel }),
+    conversionSection(whole));
 }
 
 export { evaluationPage };

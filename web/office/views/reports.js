@@ -3,7 +3,10 @@
  * "Run now"; `#/reports/{period}/{date}` is one review: for an evaluation, time in each step
  * against its SLA, SLA compliance, the bottleneck, cycle time, first-visit completion,
  * utilisation per technician, days to pay, the period before and the map versions side by side,
- * and the suggestions with their numbers (reports-evaluation.js); for the daily check, what it
+ * and the suggestions with their numbers and evidence, what there is not enough data for yet, map
+ * changes judged as experiments, each owner's review record, whether the checks ran and were
+ * read, and what each step costs (reports-evaluation.js and the modules it uses: reports-evidence,
+ * reports-experiments, reports-owners, reports-costs); for the daily check, what it
  * flagged (reports-daily.js). Both with a CSV download. A kind of work (GET /workflow/kinds) may be
  * chosen: it rides in the hash query (`#/reports/weekly/2026-11-23?kind=estimate`) and the review is
  * read for it (`?kind=`): the evaluation's process figures are then that kind's, the daily check's

@@ -1,16 +1,57 @@
 /* Settings: business details. The name, contact details, timezone, currency and locale, the
  * legal fields an invoice needs (country, tax name and rate, tax registration and company
- * numbers, registered office, whether prices include the tax) and the invoice terms. Saved with
+ * numbers, registered office, whether prices include the tax), the invoice terms, the holidays
+ * (days closed: SLAs in business hours skip them, like nights and weekends) and what an hour of
+ * each role's time costs (the evaluation's cost per step), as money in the business's currency,
+ * sent as integer cents. Saved with
  * PUT /business, sending only the fields changed here, so a change another admin made to other
  * fields meanwhile is kept; the API's validation errors are shown at their fields. */
 
 import { api } from '../api.js';
-import { el, fill } from '../dom.js';
-import { setBusiness } from '../format.js';
+import { el, fill, button, say, focusOn } from '../dom.js';
+import { setBusiness, dateLong, validDay } from '../format.js';
 import {
   textField, checkField, selectField, section, messageArea, busyButton, showError, clearErrors, saved,
-  parseBasisPoints, percentText, parseWhole, showStale, isStale,
+  parseBasisPoints, percentText, parseWhole, showStale, isStale, parseCents, centsText,
 } from './settings-common.js';
+
+const COST_ROLES = [['technician', 'A technician'], ['dispatcher', 'A dispatcher'], ['admin', 'An admin']];
+const MAX_HOLIDAYS = 100;
+
+/** The holidays editor: the dates listed, each with Remove, and a date to add. `changed()` tells
+ * the form; the dates are saved with the other fields. */
+function holidaysEditor(initial, changed) {
+  let days = [...(initial || [])].sort();
+  const list = el('ul', { class: 'of-settings-holidays', 'aria-label': 'Holidays' });
+  const add = textField({ label: 'Add a holiday', name: 'holidays', hint: 'A day the business is closed, e.g. a public holiday.',
+    props: { type: 'date' } });
+  const render = () => {
+    fill(list, days.length ? days.map((day) => el('li', { class: 'of-settings-holiday' },
+      el('span', {}, dateLong(day)),
+      button('Remove', () => {
+        days = days.filter((d) => d !== day);
+        render(); changed();
+        say(`${dateLong(day)} removed from the holidays. Save to keep the change.`);
+        focusOn(list.querySelector('button') || add.control, true);
+      }, { kind: 'secondary', small: true, attrs: { 'aria-label': `Remove the holiday ${dateLong(day)}` } })))
+      : el('li', { class: 'of-muted' }, 'No holidays: SLAs count every working day.'));
+  };
+  const addButton = button('Add holiday', () => {
+    add.clearError();
+    const day = add.control.value;
+    if (!validDay(day)) { add.setError('Choose a date to add.'); add.control.focus(); return; }
+    if (days.includes(day)) { add.setError(`${dateLong(day)} is already a holiday.`); add.control.focus(); return; }
+    if (days.length >= MAX_HOLIDAYS) { add.setError(`At most ${MAX_HOLIDAYS} holidays; remove past ones first.`); add.control.focus(); return; }
+    days = [...days, day].sort();
+    add.control.value = '';
+    render(); changed();
+    say(`${dateLong(day)} added to the holidays. Save to keep the change.`);
+  }, { kind: 'secondary', attrs: { 'data-add-holiday': '' } });
+  render();
+  const element = el('div', { class: 'of-settings-holidays-editor' }, list,
+    el('div', { class: 'of-settings-holiday-add' }, add.element, addButton));
+  return { element, field: add, value: () => [...days] };
+}
 
 function zones(current) {
   let list = [];
@@ -18,6 +59,16 @@ function zones(current) {
   if (current && !list.includes(current)) list = [current, ...list];
   if (!list.includes('UTC')) list = [...list, 'UTC'];
   return list.map((z) => [z, z.replace(/_/g, ' ')]);
+}
+
+/** A holiday's problem (`holidays[3]`) goes to the holidays field, saying which date. */
+function atFields(error) {
+  const details = Array.isArray(error && error.details) ? error.details : null;
+  if (!details) return error;
+  return { ...error, details: details.map((d) => {
+    const m = /^holidays\[(\d+)\]$/.exec(d.field || '');
+    return m ? { field: 'holidays', message: `Holiday ${Number(m[1]) + 1}: ${d.message}` } : d;
+  }) };
 }
 
 async function mount(root, ctx) {
@@ -43,6 +94,15 @@ async function mount(root, ctx) {
     payment_instructions: textField({ label: 'How to pay', name: 'payment_instructions', optional: true, hint: 'Printed on every invoice, e.g. your bank details.', control: el('textarea', { class: 'of-textarea', rows: 3, maxlength: 1000 }) }),
     allow_free_text_items: checkField({ label: 'Line items may be typed in', name: 'allow_free_text_items', checked: data.allow_free_text_items !== false, hint: 'Not ticked: the office picks every line item from the price list.' }),
   };
+  const currency = data.currency || '';
+  COST_ROLES.forEach(([role, words]) => {
+    const cents = (data.cost_per_hour_cents || {})[role];
+    f[`cost_per_hour_cents.${role}`] = textField({ label: `${words}'s hour (${currency})`, name: `cost_${role}`, optional: true,
+      value: cents === undefined || cents === null ? '' : centsText(cents), hint: 'e.g. 35.00; empty: not counted.',
+      props: { inputmode: 'decimal', size: 8 } });
+  });
+  const holidays = holidaysEditor(data.holidays, () => {});
+  f.holidays = holidays.field;
   f.registered_office.control.value = data.registered_office || '';
   f.payment_instructions.control.value = data.payment_instructions || '';
 
@@ -64,12 +124,19 @@ async function mount(root, ctx) {
     payment_terms_days: parseWhole(f.payment_terms_days.control.value),
     payment_instructions: f.payment_instructions.control.value.trim(),
     allow_free_text_items: f.allow_free_text_items.control.checked,
+    holidays: holidays.value(),
+    cost_per_hour_cents: Object.fromEntries(COST_ROLES
+      .map(([role]) => [role, f[`cost_per_hour_cents.${role}`].control.value.trim()])
+      .filter(([, text]) => text !== '')
+      .map(([role, text]) => [role, parseCents(text)])),
   });
   const asLoaded = (key) => {
     const v = data[key];
     if (key === 'prices_include_tax') return v === true;
     if (key === 'allow_free_text_items') return v !== false;
     if (key === 'locale') return v || 'en-GB';
+    if (key === 'holidays') return v || [];
+    if (key === 'cost_per_hour_cents') return v || {};
     return v === null || v === undefined ? '' : v;
   };
 
@@ -81,13 +148,16 @@ async function mount(root, ctx) {
       local.push({ field: 'tax_rate_basis_points', message: 'must be a percentage from 0 to 100, such as 20 or 17.5' });
     }
     if (values.payment_terms_days === null) local.push({ field: 'payment_terms_days', message: 'must be a whole number of days' });
+    Object.entries(values.cost_per_hour_cents).forEach(([role, cents]) => {
+      if (cents === null) local.push({ field: `cost_per_hour_cents.${role}`, message: `must be an amount in ${currency}, such as 35 or 35.50` });
+    });
     if (local.length) {
       showError({ message: 'Check the highlighted fields.', details: local }, f, message);
       return;
     }
     const changes = {};
     for (const [key, value] of Object.entries(values)) {
-      if (value !== asLoaded(key)) changes[key] = value;
+      if (JSON.stringify(value) !== JSON.stringify(asLoaded(key))) changes[key] = value;
     }
     if (!Object.keys(changes).length) {
       saved(message, 'Nothing to save: no field was changed.');
@@ -97,7 +167,7 @@ async function mount(root, ctx) {
       data = (await api('/business', { method: 'PUT', body: { ...changes, expected_version: data.version } })).data;
     } catch (error) {
       if (isStale(error)) { showStale(error, message, () => ctx.refresh()); return; }
-      showError(error, f, message);
+      showError(atFields(error), f, message);
       return;
     }
     // What the API stored (a VAT number written the standard way, say) goes back into the form.
@@ -119,7 +189,11 @@ async function mount(root, ctx) {
     section('Tax and company details', el('p', { class: 'of-hint' }, 'What an invoice must say for an accountant to accept it.'),
       el('div', { class: 'of-grid-2' }, f.country.element, f.tax_name.element, f.tax_rate_basis_points.element,
         f.tax_registration_number.element, f.company_number.element, f.registered_office.element), f.prices_include_tax.element),
-    section('Invoices', el('div', { class: 'of-grid-2' }, f.payment_terms_days.element, f.payment_instructions.element), f.allow_free_text_items.element));
+    section('Invoices', el('div', { class: 'of-grid-2' }, f.payment_terms_days.element, f.payment_instructions.element), f.allow_free_text_items.element),
+    section('Holidays', el('p', { class: 'of-hint' }, 'Days the business is closed. Time limits (SLAs) in business hours skip them, as they skip nights and weekends.'),
+      holidays.element),
+    section('What staff time costs', el('p', { class: 'of-hint' }, `What an hour of each role's time costs, in ${currency}: the evaluation shows what each step costs. Optional.`),
+      el('div', { class: 'of-grid-2' }, COST_ROLES.map(([role]) => f[`cost_per_hour_cents.${role}`].element))));
   const saveButton = busyButton('Save business details', 'Saving…', save);
   form.appendChild(el('div', { class: 'of-settings-actions' }, saveButton));
   fill(root, heading, el('p', { class: 'of-subtitle' }, 'Who you are, where you work and what your invoices say.'), message, form);
