@@ -63,6 +63,10 @@ function experimentCard(x, kindLabel, today) {
   const expectation = x.expectation && typeof x.expectation === 'object'
     ? (x.expectation.text || Object.entries(x.expectation).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join('; '))
     : x.expectation;
+  // The differences' intervals are family-wise (wider than 90%, so that judging many measures gives
+  // no chance verdicts): the heading says the confidence the report used.
+  const sure = [x.confidence, ...measures.map((m) => m.difference && m.difference.confidence)].find((c) => typeof c === 'number');
+  const differenceHead = `Difference (${sure ? `${Number((100 * sure).toPrecision(4))}%` : '90%'} interval)`;
   const title = `${kindLabel ? `${kindLabel}: ` : ''}version ${x.to_version ?? '?'} against version ${x.from_version ?? '?'}`;
   return el('article', { class: 'of-card of-reports-experiment', 'aria-labelledby': headingId },
     el('div', { class: 'of-reports-experiment-head' },
@@ -78,7 +82,7 @@ function experimentCard(x, kindLabel, today) {
     judging(x, today) ? el('p', { class: 'of-reports-judge' }, judging(x, today)) : null,
     measures.length ? el('div', { class: 'of-table-wrap' }, el('table', { class: 'of-table of-reports-experiment-table' },
       el('caption', { class: 'of-visually-hidden' }, `${title}: each measure before and after`),
-      el('thead', {}, el('tr', {}, ['Measure', `Version ${x.from_version ?? ''}`.trim(), `Version ${x.to_version ?? ''}`.trim(), 'Difference (90% interval)', 'Verdict']
+      el('thead', {}, el('tr', {}, ['Measure', `Version ${x.from_version ?? ''}`.trim(), `Version ${x.to_version ?? ''}`.trim(), differenceHead, 'Verdict']
         .map((t, i) => el('th', { scope: 'col', class: i && i < 4 ? 'of-num' : null }, t)))),
       el('tbody', {}, measures.map((m) => {
         const unit = unitOf(m);
