@@ -120,11 +120,8 @@ def project_copy(into: Path) -> Path:
     for name in PROJECT_DIRS:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, into / name, ignore=NOT_PACKAGED)
-    # Chalice's cache of built dependencies, keyed by a hash of the requirements and the app,
-    # stays in the working tree, so packaging the same app again skips pip.
-    cache = ROOT / ".chalice" / "deployments"
-    cache.mkdir(parents=True, exist_ok=True)
-    (into / ".chalice" / "deployments").symlink_to(cache, target_is_directory=True)
+    # Chalice's cache of built dependencies (`.chalice/deployments`) is left out too: each copy
+    # builds its own, so packagings running at once (test workers) never write one file.
     return into
 
 

@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         path = Path(str(item.path)).resolve()
         if path.parent.parent == tests and path.parent.name in GROUPED_TIERS:
-            # The deploy tier is one group: its modules share one .chalice/deployments cache
-            # of built dependencies, which two packagings at once would both write.
+            # The deploy tier is one group. (Packaging is safe without it: infra.package builds
+            # each package in its own copy of the project, with its own dependency cache.)
             group = "deploy" if path.parent.name == "deploy" else str(path.relative_to(tests))
             item.add_marker(pytest.mark.xdist_group(name=group))

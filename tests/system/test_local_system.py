@@ -309,13 +309,13 @@ def test_the_local_system_end_to_end(local_system):
                       json={"to": "en_route", "expected_version": job["version"]})
     assert r.status_code == 200, r.text
     assert r.json()["step"] == "en_route"
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15  # the stream wakes at once; a shared machine may be slow
     on_the_way = []
     while not on_the_way and time.monotonic() < deadline:
         time.sleep(0.1)
         on_the_way = [m for m in local_system.emails()
                       if job["customer"]["email"] in str(m["To"]) and "on the way" in str(m["Subject"])]
-    assert len(on_the_way) == 1, f"no 'on the way' email within 5 s:\n{local_system.log}"
+    assert len(on_the_way) == 1, f"no 'on the way' email within 15 s:\n{local_system.log}"
     assert job["order_id"] in str(on_the_way[0]["Subject"])
 
     # the home page is served from web/, and nothing outside web/ is
