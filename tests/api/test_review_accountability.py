@@ -18,24 +18,18 @@ from chalicelib.reviews import accountability, runs
 from chalicelib.reviews.figures import Window
 from chalicelib.staff.auth import Principal
 from infra.demo_data import PROCESS_MAP
-from tests.support.helpers import body_part, order_through, sent_emails, timeline
+from tests.support.helpers import body_part, saved_order, sent_emails, timeline
 from tests.support.world import FIXED_NOW
 
 DAY = "2026-11-30"
 
 
-def saved(path, technician="tech-1"):
-    order = order_through(path, technician)
-    order.save()
-    return order
-
-
 def flagged_world():
     """The dispatcher's: a scheduled order with no technician; the admin's: a completed order not
     invoiced."""
-    lost = saved(timeline(FIXED_NOW - timedelta(hours=2), ("requested", 10), ("on_hold", 10), ("scheduled", None)),
+    lost = saved_order(timeline(FIXED_NOW - timedelta(hours=2), ("requested", 10), ("on_hold", 10), ("scheduled", None)),
                  technician=None)
-    uninvoiced = saved(timeline(FIXED_NOW - timedelta(hours=4), ("requested", 30), ("scheduled", 30), ("en_route", 30),
+    uninvoiced = saved_order(timeline(FIXED_NOW - timedelta(hours=4), ("requested", 30), ("scheduled", 30), ("en_route", 30),
                                 ("in_progress", 30), ("completed", None)))
     return lost, uninvoiced
 

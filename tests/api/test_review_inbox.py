@@ -15,7 +15,7 @@ from chalicelib.core import settings
 from chalicelib.data.models import ReviewModel
 from chalicelib.data.review_actions import ReviewActionModel
 from chalicelib.reviews import item_actions
-from tests.support.helpers import body_part, order_through, sent_emails, timeline
+from tests.support.helpers import body_part, saved_order, sent_emails, timeline
 from tests.support.races import all_read_first, race
 from tests.support.world import FIXED_NOW
 from tests.support import sla_clock
@@ -30,19 +30,13 @@ def _slas_in_calendar_time(monkeypatch):
 DAY = "2026-11-30"
 
 
-def saved(path, technician="tech-1"):
-    order = order_through(path, technician)
-    order.save()
-    return order
-
-
 def flagged_world():
     """The dispatcher's: a request past its 4-hour SLA, and a scheduled order with no technician;
     the admin's: a completed order not invoiced."""
-    breach = saved([("requested", FIXED_NOW - timedelta(hours=5))])
-    lost = saved(timeline(FIXED_NOW - timedelta(hours=2), ("requested", 10), ("on_hold", 10), ("scheduled", None)),
+    breach = saved_order([("requested", FIXED_NOW - timedelta(hours=5))])
+    lost = saved_order(timeline(FIXED_NOW - timedelta(hours=2), ("requested", 10), ("on_hold", 10), ("scheduled", None)),
                  technician=None)
-    uninvoiced = saved(timeline(FIXED_NOW - timedelta(hours=4), ("requested", 30), ("scheduled", 30), ("en_route", 30),
+    uninvoiced = saved_order(timeline(FIXED_NOW - timedelta(hours=4), ("requested", 30), ("scheduled", 30), ("en_route", 30),
                                 ("in_progress", 30), ("completed", None)))
     return breach, lost, uninvoiced
 
@@ -311,7 +305,7 @@ def test_the_inbox_reads_in_the_same_few_calls_however_many_items_it_holds(world
     run_daily(as_)
     few, few_calls = inbox_calls()
     for i in range(20):
-        saved([("requested", FIXED_NOW - timedelta(hours=5, minutes=i))])
+        saved_order([("requested", FIXED_NOW - timedelta(hours=5, minutes=i))])
     clock.advance(days=1)
     run_daily(as_)
     as_("admin").post(item_path(few["items"][0]["key"], "acknowledge", day="2026-12-01"))

@@ -367,3 +367,27 @@ def staff_check(caller: str | None = None, whole_table: bool = False):
         return operation == "GetItem" and (caller is None or params.get("Key", {}).get("user_id", {}).get("S") == caller)
 
     return skip
+
+
+def saved_order(path, technician="tech-1"):
+    """`order_through(path, technician)`, saved."""
+    order = order_through(path, technician)
+    order.save()
+    return order
+
+
+def order_of_stays(start, *stays, order_id: str = "WO-1", version: int = 1):
+    """An order created in the first step at `start` that spent (step, minutes) in each step in
+    turn; the last stay's minutes are None (it is still there). Not saved; no map rules applied."""
+    from datetime import timedelta
+
+    from chalicelib.data.models import Move, OrderModel
+
+    history, moment, previous = [], start, None
+    for step, minutes in stays:
+        history.append(Move(from_step=previous, to_step=step, by="admin-1", at=moment))
+        previous = step
+        if minutes is not None:
+            moment += timedelta(minutes=minutes)
+    return OrderModel(order_id=order_id, workflow_id="default", workflow_version=version, step=previous,
+                      step_entered_at=history[-1].at, history=history)

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.data.models import Move, OrderModel
+from chalicelib.data.models import OrderModel
 from chalicelib.reviews import costs
 from chalicelib.reviews.figures import Window
 from chalicelib.workflow import process_map
 from infra.demo_data import PROCESS_MAP
+from tests.support.helpers import order_of_stays as order_through
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -39,15 +40,6 @@ def costed_map(staff=STAFF) -> process_map.ProcessMap:
 VERSIONS = {1: costed_map()}
 
 
-def order_through(start: datetime, *stays, order_id: str = "WO-1") -> OrderModel:
-    history, moment, previous = [], start, None
-    for step, minutes in stays:
-        history.append(Move(from_step=previous, to_step=step, by="admin-1", at=moment))
-        previous = step
-        if minutes is not None:
-            moment += timedelta(minutes=minutes)
-    return OrderModel(order_id=order_id, workflow_id="default", workflow_version=1, step=previous,
-                      step_entered_at=history[-1].at, history=history)
 
 
 def full(i: int, start: datetime = WEEK_START) -> OrderModel:

@@ -20,6 +20,7 @@ from chalicelib.reviews import figures, suggestions
 from chalicelib.reviews.figures import Window
 from chalicelib.workflow import process_map
 from infra.demo_data import PROCESS_MAP
+from tests.support.helpers import order_of_stays as order_through
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -30,17 +31,6 @@ NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # the Monday after
 WEEK = Window(date(2026, 11, 23), date(2026, 11, 29), LONDON)
 
 
-def order_through(start: datetime, *stays, order_id: str = "WO-1", version: int = 1) -> OrderModel:
-    """An order created in the first step at `start` that spent (step, minutes) in each step in
-    turn; the last stay's minutes are None (it is still there)."""
-    history, moment, previous = [], start, None
-    for step, minutes in stays:
-        history.append(Move(from_step=previous, to_step=step, by="admin-1", at=moment))
-        previous = step
-        if minutes is not None:
-            moment += timedelta(minutes=minutes)
-    return OrderModel(order_id=order_id, workflow_id="default", workflow_version=version, step=previous,
-                      step_entered_at=history[-1].at, history=history)
 
 
 def demo_week() -> list[OrderModel]:
