@@ -28,6 +28,8 @@ from chalicelib.workflow import kinds
 from chalicelib.workflow.process_map import CONDITIONS, KEY_PATTERN, MAX_SLA_MINUTES, ProcessMap
 
 NOTE_MAX = 1000
+# What each entry automation does, in the words of a draft's note (the office app says the same).
+AUTOMATION_WORDS = {"notify_customer": "emailing the customer", "create_invoice": "creating the invoice"}
 LABEL_MAX = 80
 
 
@@ -70,8 +72,10 @@ def _remove_step(suggestion: dict, pm: ProcessMap):
     document["steps"] = [s for s in document["steps"] if s["key"] != key]
     if document["start_step"] == key:
         document["start_step"] = following
-    moved = [f"its automations ({', '.join(gone.automations)})" if gone.automations else "",
-             f"its exit conditions ({', '.join(gone.exit_conditions)})" if gone.exit_conditions else ""]
+    moved = [f"what it did on entry ({', '.join(AUTOMATION_WORDS.get(a, a) for a in gone.automations)})"
+             if gone.automations else "",
+             f"its checks ({'; '.join(CONDITIONS[c][1] if c in CONDITIONS else c for c in gone.exit_conditions)})"
+             if gone.exit_conditions else ""]
     moved = " and ".join(m for m in moved if m)
     note = f"Remove '{gone.label}': the steps that led to it lead to '{target['label']}'"
     note += f", which takes {moved}." if moved else "."

@@ -37,7 +37,7 @@ def test_removing_en_route_moves_its_customer_notice_to_in_progress_and_reroutes
     assert pm.step("scheduled").next == ("in_progress", "requested", "on_hold", "cancelled")
     assert pm.step("on_hold").next == ("requested", "scheduled", "in_progress", "cancelled")  # once, in its place
     assert draft["base_version"] == 3 and draft["work_kind"] == "installation"
-    assert "'On the way'" in draft["note"] and "notify_customer" in draft["note"]
+    assert "'On the way'" in draft["note"] and "emailing the customer" in draft["note"]
     assert "remove_step:installation:en_route" in draft["note"]
     assert draft["expected"]["measure"] == "cycle_time_hours"
 
@@ -139,3 +139,8 @@ def test_two_checks_before_the_same_step_get_distinct_keys():
     again = drafts.draft_for(suggestion("add_check", "in_progress"), first)
     assert "check_in_progress_2" in steps(again)
     parsed(again)
+
+
+def test_every_automation_has_words_for_a_draft_s_note():
+    assert set(drafts.AUTOMATION_WORDS) == set(process_map.AUTOMATIONS)
+
